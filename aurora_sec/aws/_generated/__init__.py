@@ -1,0 +1,1 @@
+"""Data tables generated from botocore. DO NOT EDIT."""

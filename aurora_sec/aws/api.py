@@ -1,0 +1,238 @@
+"""The boto3-shaped front door: parameter validation and operation dispatch.
+
+A client method such as ``rds.create_db_cluster(**kwargs)`` goes through three steps, the way
+a boto3 call does:
+
+1. its keyword arguments are validated against the operation's input shape, with botocore's
+   exact report (:class:`~aurora_sec.errors.ParamValidationError`) and nothing else happens;
+2. the handler runs against the account's state and returns a response dict, or raises an
+   :class:`~aurora_sec.errors.AwsError`, which is stamped with the operation name;
+3. ``ResponseMetadata`` is added, as botocore adds it.
+
+The shapes are data generated from botocore's model (``aurora_sec/aws/_generated``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+import functools
+from collections.abc import Callable, Mapping
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from aurora_sec.errors import AwsError, ParamValidationError
+
+if TYPE_CHECKING:
+    from aurora_sec.aws.account import Account
+
+__all__ = ["BaseClient", "Params", "operation", "validate_params"]
+
+Params = Mapping[str, Any]
+Handler = Callable[[Any, Params], dict[str, Any]]
+F = TypeVar("F", bound=Handler)
+
+_SCALARS: dict[str, tuple[type, ...]] = {
+    "float": (float, decimal.Decimal, int),
+    "double": (float, decimal.Decimal, int),
+    "integer": (int,),
+    "long": (int,),
+    "boolean": (bool,),
+    "string": (str,),
+}
+_CONTAINERS: dict[str, tuple[type, ...]] = {
+    "structure": (dict,),
+    "map": (dict,),
+    "list": (list, tuple),
+}
+_REDACTED = "***"
+
+
+class _Report:
+    """Collects botocore-worded validation messages."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    @staticmethod
+    def name(path: str) -> str:
+        if not path:
+            return "input"
+        return path[1:] if path.startswith(".") else path
+
+    def type_error(self, path: str, value: Any, valid: list[str], secret: bool) -> None:
+        shown = _REDACTED if secret else value
+        self.lines.append(
+            f"Invalid type for parameter {self.name(path)}, value: {shown}, "
+            f"type: {type(value)}, valid types: {', '.join(valid)}"
+        )
+
+
+class _Validator:
+    def __init__(self, shapes: Mapping[str, tuple[Any, ...]], sensitive: frozenset[str]) -> None:
+        self.shapes = shapes
+        self.sensitive = sensitive
+
+    def validate(self, value: Any, shape_name: str, path: str, report: _Report) -> None:
+        shape = self.shapes[shape_name]
+        kind = shape[0]
+        secret = shape_name in self.sensitive
+        if kind in _CONTAINERS:
+            if not isinstance(value, _CONTAINERS[kind]):
+                report.type_error(path, value, [str(t) for t in _CONTAINERS[kind]], secret)
+                return
+            getattr(self, f"_{kind}")(value, shape, path, report)
+            return
+        if kind == "timestamp":
+            if not _is_timestamp(value):
+                report.type_error(path, value, [str(_dt.datetime), "timestamp-string"], secret)
+            return
+        if kind == "blob":
+            if not isinstance(value, bytes | bytearray | str) and not hasattr(value, "read"):
+                report.type_error(
+                    path, value, [str(bytes), str(bytearray), "file-like object"], secret
+                )
+            return
+        valid = _SCALARS.get(kind)
+        if valid is None:
+            return
+        if not isinstance(value, valid):
+            report.type_error(path, value, [str(t) for t in valid], secret)
+            return
+        minimum = shape[1] if len(shape) > 1 else None
+        if minimum is None:
+            return
+        if kind == "string" and isinstance(value, str) and len(value) < minimum:
+            report.lines.append(
+                f"Invalid length for parameter {report.name(path)}, value: {len(value)}, "
+                f"valid min length: {minimum}"
+            )
+        elif kind in ("integer", "long") and value < minimum:
+            report.lines.append(
+                f"Invalid value for parameter {report.name(path)}, value: {value}, "
+                f"valid min value: {minimum}"
+            )
+
+    def _structure(
+        self, value: dict[str, Any], shape: tuple[Any, ...], path: str, report: _Report
+    ) -> None:
+        members: dict[str, str] = shape[1]
+        for required in shape[2]:
+            if required not in value:
+                report.lines.append(
+                    f'Missing required parameter in {report.name(path)}: "{required}"'
+                )
+        known = []
+        for key in value:
+            if key not in members:
+                report.lines.append(
+                    f'Unknown parameter in {report.name(path)}: "{key}", '
+                    f"must be one of: {', '.join(members)}"
+                )
+            else:
+                known.append(key)
+        for key in known:
+            self.validate(value[key], members[key], f"{path}.{key}", report)
+
+    def _list(
+        self, value: list[Any] | tuple[Any, ...], shape: tuple[Any, ...], path: str, report: _Report
+    ) -> None:
+        minimum = shape[2]
+        if minimum is not None and len(value) < minimum:
+            report.lines.append(
+                f"Invalid length for parameter {report.name(path)}, value: {len(value)}, "
+                f"valid min length: {minimum}"
+            )
+        for i, item in enumerate(value):
+            self.validate(item, shape[1], f"{path}[{i}]", report)
+
+    def _map(
+        self, value: dict[Any, Any], shape: tuple[Any, ...], path: str, report: _Report
+    ) -> None:
+        for key, item in value.items():
+            self.validate(key, shape[1], f"{path} (key: {key})", report)
+            self.validate(item, shape[2], f"{path}.{key}", report)
+
+
+def _is_timestamp(value: Any) -> bool:
+    if isinstance(value, _dt.datetime | _dt.date | int | float) and not isinstance(value, bool):
+        return True
+    if isinstance(value, str):
+        try:
+            _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return False
+        return True
+    return False
+
+
+@functools.cache
+def _validator(module: ModuleType) -> _Validator:
+    return _Validator(module.SHAPES, module.SENSITIVE)
+
+
+def validate_params(module: ModuleType, operation_name: str, params: Params) -> None:
+    """Raise :class:`ParamValidationError` as botocore would for ``params``."""
+    report = _Report()
+    _validator(module).validate(dict(params), module.OPERATIONS[operation_name], "", report)
+    if report.lines:
+        raise ParamValidationError("\n".join(report.lines))
+
+
+def operation(name: str) -> Callable[[F], Callable[..., dict[str, Any]]]:
+    """Turn ``handler(self, params) -> dict`` into a boto3-style ``method(**kwargs)``."""
+
+    def wrap(handler: F) -> Callable[..., dict[str, Any]]:
+        @functools.wraps(handler)
+        def method(self: BaseClient, **kwargs: Any) -> dict[str, Any]:
+            validate_params(self._shapes, name, kwargs)
+            self._authorize(name, kwargs)
+            try:
+                with self._account.lock:
+                    response = handler(self, kwargs)
+            except AwsError as err:
+                raise err.for_operation(name) from None
+            response["ResponseMetadata"] = {
+                "RequestId": self._account.ids.request_id(),
+                "HTTPStatusCode": 200,
+                "HTTPHeaders": {},
+                "RetryAttempts": 0,
+            }
+            return response
+
+        method.operation_name = name  # type: ignore[attr-defined]
+        return method
+
+    return wrap
+
+
+class BaseClient:
+    """A boto3-shaped client bound to one :class:`~aurora_sec.Account`."""
+
+    service_name: str = ""
+    _shapes: ModuleType
+
+    def __init__(self, account: Account, principal: str | None = None) -> None:
+        self._account = account
+        self.principal = principal
+
+    def _authorize(self, operation_name: str, params: Params) -> None:
+        """Hook for IAM: every call is authorized before it runs (see the IAM plane)."""
+        self._account.authorize(self.service_name, operation_name, params, self.principal)
+
+    @classmethod
+    def operation_names(cls) -> tuple[str, ...]:
+        """The AWS operations this client serves."""
+        names = []
+        for attr in dir(cls):
+            op = getattr(getattr(cls, attr), "operation_name", None)
+            if op is not None:
+                names.append(op)
+        return tuple(sorted(names))
+
+    def can_paginate(self, operation_name: str) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        who = f", principal={self.principal!r}" if self.principal else ""
+        return f"<{type(self).__name__} account={self._account.account_id}{who}>"

@@ -1,0 +1,76 @@
+"""Deterministic identifiers: the same seed and the same calls give the same ids.
+
+Every id an account hands out (vpc-..., sg-..., cluster resource ids, the endpoint hash,
+request ids) is derived from ``(seed, account id, region, kind, counter)`` with SHA-256, so two
+accounts with the same seed that receive the same calls produce byte-identical output, in any
+process, and ids of one kind do not shift when calls of another kind are added.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+
+__all__ = ["IdGenerator"]
+
+_LOWER = "abcdefghijklmnopqrstuvwxyz0123456789"
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def _table(alphabet: str) -> bytes:
+    return bytes(ord(alphabet[b % len(alphabet)]) for b in range(256))
+
+
+_LOWER_TABLE = _table(_LOWER)
+_UPPER_TABLE = _table(_UPPER)
+
+
+class IdGenerator:
+    """Hands out deterministic ids for one account."""
+
+    def __init__(self, seed: int | str, account_id: str, region: str) -> None:
+        self._prefix = f"{seed}\x00{account_id}\x00{region}\x00".encode()
+        self._counters: Counter[str] = Counter()
+        self._endpoint_hash: str | None = None
+        self._request_stem: str | None = None
+
+    def _digest(self, kind: str, counter: int | None = None) -> bytes:
+        if counter is None:
+            self._counters[kind] += 1
+            counter = self._counters[kind]
+        return hashlib.sha256(self._prefix + f"{kind}\x00{counter}".encode()).digest()
+
+    def hex_id(self, prefix: str, length: int = 17) -> str:
+        """``vpc-0a1b2c3d4e5f67890`` style: a prefix and ``length`` (<= 64) hex digits."""
+        return f"{prefix}-{self._digest(prefix).hex()[:length]}"
+
+    def endpoint_hash(self) -> str:
+        """The 12-character id every endpoint of this account and region shares."""
+        if self._endpoint_hash is None:
+            digest = self._digest("endpoint-hash", counter=0)
+            self._endpoint_hash = digest[:12].translate(_LOWER_TABLE).decode()
+        return self._endpoint_hash
+
+    def resource_id(self, prefix: str) -> str:
+        """``cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ`` / ``db-...``: 26 upper-case characters."""
+        digest = self._digest("resource-" + prefix)
+        return f"{prefix}-{digest[:26].translate(_UPPER_TABLE).decode()}"
+
+    def request_id(self) -> str:
+        """A UUID-shaped request id: a seeded stem and a counter."""
+        if self._request_stem is None:
+            h = self._digest("request", counter=0).hex()
+            self._request_stem = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-"
+        self._counters["request"] += 1
+        return f"{self._request_stem}{self._counters['request']:012x}"
+
+    def token(self, kind: str, length: int = 16) -> bytes:
+        """Deterministic bytes for salts, serials and other material (``length`` <= 32)."""
+        return self._digest(kind)[:length]
+
+    def state(self) -> dict[str, int]:
+        """The counters, for snapshots."""
+        return dict(self._counters)
+
+    def restore(self, state: dict[str, int]) -> None:
+        self._counters = Counter(state)

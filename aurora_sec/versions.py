@@ -1,0 +1,189 @@
+"""Engine versions, and the one table of behaviour that changes between PostgreSQL majors.
+
+:class:`EngineVersion` is parsed once into an immutable, comparable value (the way
+``packaging.version.Version`` works), with a precise error for anything that is not an
+Aurora PostgreSQL version string.
+
+:data:`RULES` maps a rule id to the behaviour of each range of majors. The code asks
+``behaviour("password_encryption.default", version)`` instead of comparing version numbers,
+and :func:`differences` prints every rule that differs between two majors::
+
+    >>> for rule_id, old, new in differences(13, 16): print(rule_id, old, "->", new)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from functools import total_ordering
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "MAJORS",
+    "RULES",
+    "EngineVersion",
+    "InvalidEngineVersion",
+    "Rule",
+    "behaviour",
+    "differences",
+]
+
+#: The PostgreSQL majors the emulator models (Aurora PostgreSQL 10 exists for the 10.6 gates).
+MAJORS: tuple[int, ...] = (10, 11, 12, 13, 14, 15, 16, 17)
+
+_VERSION_RE = re.compile(r"(?P<major>[1-9][0-9]?)\.(?P<minor>0|[1-9][0-9]?)")
+
+
+class InvalidEngineVersion(ValueError):
+    """The text is not an Aurora PostgreSQL engine version (``MAJOR.MINOR``)."""
+
+
+@total_ordering
+@attrs.frozen(order=False)
+class EngineVersion:
+    """An Aurora PostgreSQL engine version such as ``15.4``: a major and a minor."""
+
+    major: int
+    minor: int
+
+    @classmethod
+    def parse(cls, text: str) -> EngineVersion:
+        """Parse ``"15.4"``; raise :class:`InvalidEngineVersion` for anything else."""
+        if not isinstance(text, str):
+            raise InvalidEngineVersion(
+                f"engine version must be a string, not {type(text).__name__}"
+            )
+        m = _VERSION_RE.fullmatch(text)
+        if m is None:
+            raise InvalidEngineVersion(f"invalid engine version: {text!r}")
+        return cls(int(m["major"]), int(m["minor"]))
+
+    @classmethod
+    def coerce(cls, value: EngineVersion | str) -> EngineVersion:
+        """Accept an :class:`EngineVersion` or its text."""
+        return value if isinstance(value, EngineVersion) else cls.parse(value)
+
+    @property
+    def family(self) -> str:
+        """The parameter group family: ``aurora-postgresql15``."""
+        return f"aurora-postgresql{self.major}"
+
+    def _key(self) -> tuple[int, int]:
+        return (self.major, self.minor)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, EngineVersion):
+            return NotImplemented
+        return self._key() < other._key()
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}"
+
+
+@attrs.frozen
+class Rule:
+    """One behaviour that changes across majors: ``since`` holds (first major, value) pairs."""
+
+    rule_id: str
+    summary: str
+    since: tuple[tuple[int, Any], ...]
+
+    def __attrs_post_init__(self) -> None:
+        firsts = [m for m, _ in self.since]
+        if not firsts or firsts != sorted(firsts) or firsts[0] > MAJORS[0]:
+            raise ValueError(f"rule {self.rule_id}: 'since' must start at {MAJORS[0]} and ascend")
+
+    def at(self, major: int) -> Any:
+        value: Any = None
+        for first, v in self.since:
+            if major >= first:
+                value = v
+        return value
+
+
+def _rule(rule_id: str, summary: str, *since: tuple[int, Any]) -> tuple[str, Rule]:
+    return rule_id, Rule(rule_id, summary, tuple(since))
+
+
+#: Every per-major behaviour difference, in one place. Sources: shared/reference/postgres-truth.md.
+RULES: Mapping[str, Rule] = dict(
+    [
+        _rule(
+            "password_encryption.default",
+            "default of password_encryption (user.c / guc tables)",
+            (10, "md5"),
+            (14, "scram-sha-256"),
+        ),
+        _rule(
+            "password_encryption.boolean_aliases",
+            "on/true/yes/1 accepted as aliases of md5",
+            (10, True),
+            (14, False),
+        ),
+        _rule(
+            "createrole.regime",
+            "CREATEROLE alone suffices (legacy) or also needs ADMIN OPTION on the target",
+            (10, "legacy"),
+            (16, "admin-option"),
+        ),
+        _rule(
+            "grant.inherit_set_options",
+            "GRANT role ... WITH INHERIT/SET options exist",
+            (10, False),
+            (16, True),
+        ),
+        _rule(
+            "hba.encryption_words",
+            "the last words of pg_hba.conf FATALs for (SSL, no SSL)",
+            (10, ("SSL on", "SSL off")),
+            (14, ("SSL encryption", "no encryption")),
+        ),
+        _rule(
+            "hba.gss_encryption",
+            "hostgssenc / hostnogssenc lines and GSS encryption words exist",
+            (10, False),
+            (12, True),
+        ),
+        _rule(
+            "ssl.min_max_protocol_gucs",
+            "ssl_min_protocol_version / ssl_max_protocol_version exist",
+            (10, False),
+            (12, True),
+        ),
+        _rule(
+            "createrole_self_grant",
+            "the createrole_self_grant GUC exists",
+            (10, False),
+            (16, True),
+        ),
+        _rule(
+            "hba.regex",
+            "pg_hba.conf database and user fields accept /regex",
+            (10, False),
+            (16, True),
+        ),
+        _rule(
+            "hba.clientcert_values",
+            "accepted values of clientcert",
+            (10, ("1", "0")),
+            (12, ("verify-ca", "verify-full", "1", "0", "no-verify")),
+            (14, ("verify-ca", "verify-full")),
+        ),
+    ]
+)
+
+
+def behaviour(rule_id: str, version: EngineVersion | str | int) -> Any:
+    """What the engine of ``version`` does for rule ``rule_id``."""
+    major = version if isinstance(version, int) else EngineVersion.coerce(version).major
+    return RULES[rule_id].at(major)
+
+
+def differences(major_a: int, major_b: int) -> Iterator[tuple[str, Any, Any]]:
+    """Yield ``(rule_id, value at a, value at b)`` for every rule that differs."""
+    for rule_id, rule in RULES.items():
+        a, b = rule.at(major_a), rule.at(major_b)
+        if a != b:
+            yield rule_id, a, b
