@@ -12,14 +12,14 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+from aurora_sec.aws.ec2.backend import Ec2Backend
+from aurora_sec.aws.ec2.client import Ec2Client
 from aurora_sec.aws.ids import IdGenerator
+from aurora_sec.aws.rds.backend import RdsBackend
+from aurora_sec.aws.rds.client import RdsClient
 
 if TYPE_CHECKING:
-    from aurora_sec.aws.ec2.backend import Ec2Backend
-    from aurora_sec.aws.ec2.client import Ec2Client
     from aurora_sec.aws.network import Firewall, Reachability
-    from aurora_sec.aws.rds.backend import RdsBackend
-    from aurora_sec.aws.rds.client import RdsClient
     from aurora_sec.engine.config import EngineConfig
 
 __all__ = ["Account"]
@@ -54,9 +54,6 @@ class Account:
         self.ids = IdGenerator(seed, account_id, region)
         #: One re-entrant lock serialises control-plane calls on this account.
         self.lock = threading.RLock()
-        from aurora_sec.aws.ec2.backend import Ec2Backend
-        from aurora_sec.aws.rds.backend import RdsBackend
-
         self.ec2: Ec2Backend = Ec2Backend(self)
         self.rds: RdsBackend = RdsBackend(self)
 
@@ -78,12 +75,8 @@ class Account:
                 "call acct.client(service) without principal= for root access"
             )
         if service == "rds":
-            from aurora_sec.aws.rds.client import RdsClient
-
             return RdsClient(self, principal)
         if service == "ec2":
-            from aurora_sec.aws.ec2.client import Ec2Client
-
             return Ec2Client(self, principal)
         raise ValueError(f"unknown or unsupported service: {service!r} (expected 'rds' or 'ec2')")
 

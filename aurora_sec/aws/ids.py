@@ -32,13 +32,17 @@ class IdGenerator:
         self._prefix = f"{seed}\x00{account_id}\x00{region}\x00".encode()
         self._counters: Counter[str] = Counter()
         self._endpoint_hash: str | None = None
+        self._stems: dict[str, bytes] = {}
         self._request_stem: str | None = None
 
     def _digest(self, kind: str, counter: int | None = None) -> bytes:
         if counter is None:
-            self._counters[kind] += 1
-            counter = self._counters[kind]
-        return hashlib.sha256(self._prefix + f"{kind}\x00{counter}".encode()).digest()
+            counter = self._counters[kind] + 1
+            self._counters[kind] = counter
+        stem = self._stems.get(kind)
+        if stem is None:
+            stem = self._stems[kind] = self._prefix + kind.encode() + b"\x00"
+        return hashlib.sha256(stem + str(counter).encode()).digest()
 
     def hex_id(self, prefix: str, length: int = 17) -> str:
         """``vpc-0a1b2c3d4e5f67890`` style: a prefix and ``length`` (<= 64) hex digits."""

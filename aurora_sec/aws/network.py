@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Literal
 
 import attrs
 
+from aurora_sec.aws.addresses import ipv4_address, ipv4_network
 from aurora_sec.aws.ec2.models import GroupPair, IpRange, Permission, SecurityGroup
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ class NetworkTarget:
 def _destination(value: str) -> str:
     """A CIDR block (canonical, as a string) or a host-name pattern (lower case)."""
     try:
-        return str(ipaddress.IPv4Network(value, strict=False))
+        return str(ipv4_network(value))
     except ValueError:
         pass
     if not value or any(c.isspace() for c in value):
@@ -170,9 +171,7 @@ class FirewallRule:
         ):
             return False
         if self.is_cidr:
-            return address is not None and ipaddress.IPv4Address(address) in ipaddress.IPv4Network(
-                self.destination
-            )
+            return address is not None and ipv4_address(address) in ipv4_network(self.destination)
         return fnmatch.fnmatchcase(host.lower(), self.destination)
 
     def __str__(self) -> str:
@@ -263,7 +262,7 @@ def reach(
 ) -> Reachability:
     """Can a client at ``client_ip`` (in ``client_groups``) open TCP to ``target`` on ``port``?"""
     try:
-        client = ipaddress.IPv4Address(client_ip)
+        client = ipv4_address(client_ip)
     except ValueError:
         raise ValueError(f"client_ip is not an IPv4 address: {client_ip!r}") from None
     _port(port)
@@ -436,7 +435,7 @@ def _egress_allows(
         return False
     for r in perm.ip_ranges:
         if address is not None:
-            if ipaddress.IPv4Address(address) in r.cidr:
+            if ipv4_address(address) in r.cidr:
                 return True
         elif (inside and vpc_block.subnet_of(r.cidr)) or r.cidr.prefixlen == 0:
             return True

@@ -83,6 +83,4 @@ class EngineConfig(Mapping[str, str]):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, EngineConfig):
             return NotImplemented
-        return self.engine_version == other.engine_version and dict(self.gucs) == dict(
-            other.gucs
-        )
+        return self.engine_version == other.engine_version and dict(self.gucs) == dict(other.gucs)

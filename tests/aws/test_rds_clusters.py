@@ -6,6 +6,8 @@ import re
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from aurora_sec.aws.account import Account
 from aurora_sec.aws.ec2.client import Ec2Client
@@ -341,3 +343,26 @@ def test_engine_upgrade_rules(rds: RdsClient) -> None:
     assert err.value.code == "InvalidParameterCombination"
     upgraded = rds.modify_db_cluster(DBClusterIdentifier="c", EngineVersion="15.5")["DBCluster"]
     assert upgraded["EngineVersion"] == "15.5"
+
+
+_ALLOWED = [chr(c) for c in range(0x20, 0x7F) if chr(c) not in '/"@ ']
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    password=st.text(alphabet=_ALLOWED, min_size=8, max_size=41),
+    bad=st.sampled_from(list('/"@ \té\x7f')),
+    where=st.integers(0, 8),
+)
+def test_password_alphabet(password: str, bad: str, where: int) -> None:
+    rds = Account(seed=2).client("rds")
+    rds.create_db_cluster(DBClusterIdentifier="ok", **{**BASE, "MasterUserPassword": password})
+    broken = password[:where] + bad + password[where:]
+    with pytest.raises(AwsError) as err:
+        rds.create_db_cluster(
+            DBClusterIdentifier="bad", **{**BASE, "MasterUserPassword": broken[:41]}
+        )
+    assert err.value.code == "InvalidParameterValue"
+    assert broken[:41] not in str(err.value)

@@ -18,14 +18,16 @@ created later gets its own ``default`` group too.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import Final, Protocol
 
 import attrs
 
+from aurora_sec.aws.addresses import ipv4_address, ipv4_network
 from aurora_sec.aws.ec2.models import (
     Direction,
     Filter,
@@ -43,10 +45,8 @@ from aurora_sec.aws.ec2.models import (
     Tenancy,
     Vpc,
 )
+from aurora_sec.aws.ids import IdGenerator
 from aurora_sec.errors import AwsError
-
-if TYPE_CHECKING:
-    from aurora_sec.aws.ids import IdGenerator
 
 __all__ = ["ERRORS", "AccountView", "Ec2Backend", "Ec2Snapshot", "availability_zones", "ec2_error"]
 
@@ -341,6 +341,8 @@ class Ec2Snapshot:
 
 _DEFAULT_VPC_CIDR: Final = ipaddress.IPv4Network("172.31.0.0/16")
 _EVERYWHERE: Final = ipaddress.IPv4Network("0.0.0.0/0")
+#: The default VPC's /20 subnets, one per availability zone (at most six zones are modelled).
+_DEFAULT_SUBNETS: Final = tuple(ipaddress.IPv4Network(f"172.31.{16 * i}.0/20") for i in range(16))
 _SG_ID = re.compile(r"sg-(?:[0-9a-f]{8}|[0-9a-f]{17})")
 _VPC_ID = re.compile(r"vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})")
 _SUBNET_ID = re.compile(r"subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})")
@@ -359,18 +361,27 @@ RuleKey = tuple[str, int | None, int | None, str, str]
 class Ec2Backend:
     """VPCs, subnets and security groups of one account and region."""
 
-    def __init__(self, account: AccountView) -> None:
+    def __init__(self, account: AccountView, *, _build: bool = False) -> None:
         self._account = account
         self._vpcs: dict[str, Vpc] = {}
         self._subnets: dict[str, Subnet] = {}
         self._groups: dict[str, SecurityGroup] = {}
         self._zones = availability_zones(account.region)
+        seed = getattr(account, "seed", None)
+        if not _build and seed is not None:
+            # The default VPC of an account is a pure function of (seed, account, region):
+            # build it once and share its immutable records between accounts.
+            start = _initial_state(seed, account.account_id, account.region, account.partition)
+            self._vpcs, self._subnets, self._groups = dict(start[0]), dict(start[1]), dict(start[2])
+            self._dhcp_options_id = start[3]
+            account.ids.restore({**account.ids.state(), **dict(start[4])})
+            return
         self._dhcp_options_id = account.ids.hex_id("dopt")
         vpc = self._new_vpc(_DEFAULT_VPC_CIDR, "default", is_default=True, tags=())
         subnets = [
             self._new_subnet(
                 vpc,
-                ipaddress.IPv4Network(f"172.31.{16 * i}.0/20"),
+                _DEFAULT_SUBNETS[i],
                 zone,
                 zone_id,
                 default_for_az=True,
@@ -435,7 +446,7 @@ class Ec2Backend:
 
     def vpc_of_address(self, ip: str) -> Vpc | None:
         """The first-created VPC whose CIDR block holds ``ip`` (VPC blocks may overlap)."""
-        address = ipaddress.IPv4Address(ip)
+        address = ipv4_address(ip)
         for vpc in self._vpcs.values():
             if address in vpc.cidr_block:
                 return vpc
@@ -928,7 +939,7 @@ def _parse_block(text: str) -> ipaddress.IPv4Network:
     if not _IPV4_CIDR.fullmatch(text):
         raise ec2_error("cidr_block_invalid", value=text)
     try:
-        return ipaddress.IPv4Network(text, strict=False)
+        return ipv4_network(text)
     except ValueError:
         raise ec2_error("cidr_block_invalid", value=text) from None
 
@@ -938,7 +949,7 @@ def _ipv4(text: str | None) -> ipaddress.IPv4Network:
     if text is None or not _IPV4_CIDR.fullmatch(text):
         raise ec2_error("cidr_malformed", value=text or "")
     try:
-        return ipaddress.IPv4Network(text, strict=False)
+        return ipv4_network(text)
     except ValueError:
         raise ec2_error("cidr_malformed", value=text) from None
 
@@ -1269,3 +1280,33 @@ def _wildcard(pattern: str, value: str) -> bool:
         parts.append(".*" if c == "*" else "." if c == "?" else re.escape(c))
         i += 1
     return re.fullmatch("".join(parts), value, flags=re.DOTALL) is not None
+
+
+@attrs.define
+class _BuildView:
+    account_id: str
+    region: str
+    partition: str
+    ids: IdGenerator
+
+
+@functools.lru_cache(maxsize=64)
+def _initial_state(
+    seed: int | str, account_id: str, region: str, partition: str
+) -> tuple[
+    tuple[tuple[str, Vpc], ...],
+    tuple[tuple[str, Subnet], ...],
+    tuple[tuple[str, SecurityGroup], ...],
+    str,
+    tuple[tuple[str, int], ...],
+]:
+    """The EC2 state of a new account (its default VPC), and the id counters it used."""
+    ids = IdGenerator(seed, account_id, region)
+    backend = Ec2Backend(_BuildView(account_id, region, partition, ids), _build=True)
+    return (
+        tuple(backend._vpcs.items()),
+        tuple(backend._subnets.items()),
+        tuple(backend._groups.items()),
+        backend._dhcp_options_id,
+        tuple(ids.state().items()),
+    )

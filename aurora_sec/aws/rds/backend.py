@@ -77,7 +77,9 @@ EPOCH = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
 
 
 def _tags(value: Sequence[Mapping[str, str]] | None) -> Tags:
-    return tuple((t.get("Key", ""), t.get("Value", "")) for t in value or ())
+    if not value:
+        return ()
+    return tuple((t.get("Key", ""), t.get("Value", "")) for t in value)
 
 
 @attrs.frozen
@@ -651,12 +653,13 @@ class RdsBackend:
             raise errors.invalid_combination(
                 "The DB instance and its DB cluster must be in the same DB subnet group."
             )
+        azs = self._subnet_group_azs(subnet_group)
         az = p.get("AvailabilityZone")
-        if az is not None and az not in self._subnet_group_azs(subnet_group):
+        if az is not None and az not in azs:
             raise errors.invalid_value(f"Cannot find subnet in availability zone {az}.")
         if az is None:
-            azs = self._subnet_group_azs(subnet_group) or (f"{self._account.region}a",)
-            az = azs[len(cluster.members) % len(azs)]
+            choices = azs or (f"{self._account.region}a",)
+            az = choices[len(cluster.members) % len(choices)]
         ca = p.get("CACertificateIdentifier", certificates.DEFAULT_CA)
         if certificates.lookup(ca) is None:
             raise errors.rds_error("CertificateNotFound", f"Certificate not found: {ca}")
@@ -710,7 +713,8 @@ class RdsBackend:
                 offset = (
                     4 + int.from_bytes(self._account.ids.token("private-ip", 4), "big") % usable
                 )
-                private = str(subnet.cidr_block.network_address + offset)
+                value = int(subnet.cidr_block.network_address) + offset
+                private = f"{value >> 24}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}"
                 break
         publicly = None
         if public:

@@ -44,7 +44,8 @@ RESERVED_MASTER_USERNAMES = frozenset(
     }
 )
 
-_PASSWORD_FORBIDDEN = frozenset('/"@ ')
+#: Printable ASCII except / " @ and space (S14).
+_PASSWORD_CHARS = re.compile(r"[!#-.0-?A-~]*")
 
 
 def check_identifier(
@@ -84,7 +85,7 @@ def check_master_username(value: str | None) -> str:
 def check_master_password(value: str | None) -> str:
     if value is None or value == "":
         raise errors.missing_parameter("MasterUserPassword")
-    if any(not (0x20 <= ord(c) <= 0x7E) or c in _PASSWORD_FORBIDDEN for c in value):
+    if not _PASSWORD_CHARS.fullmatch(value):
         raise errors.password_bad_characters()
     if len(value) < 8:
         raise errors.password_too_short()
