@@ -72,6 +72,69 @@ class _Validator:
     def __init__(self, shapes: Mapping[str, tuple[Any, ...]], sensitive: frozenset[str]) -> None:
         self.shapes = shapes
         self.sensitive = sensitive
+        self._fast: dict[str, Callable[[Any], bool]] = {}
+
+    def is_valid(self, value: Any, shape_name: str) -> bool:
+        """The fast path: True when botocore would report nothing (no report is built)."""
+        check = self._fast.get(shape_name)
+        if check is None:
+            check = self._fast[shape_name] = self._compile(shape_name)
+        return check(value)
+
+    def _compile(self, shape_name: str) -> Callable[[Any], bool]:
+        shape = self.shapes[shape_name]
+        kind = shape[0]
+        is_valid = self.is_valid
+        if kind == "structure":
+            members: dict[str, str] = shape[1]
+            required: tuple[str, ...] = shape[2]
+
+            def structure(value: Any) -> bool:
+                if not isinstance(value, dict):
+                    return False
+                for name in required:
+                    if name not in value:
+                        return False
+                for key, item in value.items():
+                    member = members.get(key)
+                    if member is None or not is_valid(item, member):
+                        return False
+                return True
+
+            return structure
+        if kind == "list":
+            item_shape: str = shape[1]
+            minimum = shape[2]
+
+            def listing(value: Any) -> bool:
+                if not isinstance(value, list | tuple):
+                    return False
+                if minimum is not None and len(value) < minimum:
+                    return False
+                return all(is_valid(item, item_shape) for item in value)
+
+            return listing
+        if kind == "map":
+            key_shape, value_shape = shape[1], shape[2]
+            return lambda v: (
+                isinstance(v, dict)
+                and all(is_valid(k, key_shape) and is_valid(i, value_shape) for k, i in v.items())
+            )
+        if kind == "timestamp":
+            return _is_timestamp
+        if kind == "blob":
+            return lambda v: isinstance(v, bytes | bytearray | str) or hasattr(v, "read")
+        valid = _SCALARS.get(kind)
+        if valid is None:
+            return lambda v: True
+        minimum = shape[1] if len(shape) > 1 else None
+        if minimum is None:
+            return lambda v: isinstance(v, valid)
+        if kind == "string":
+            return lambda v: isinstance(v, str) and len(v) >= minimum
+        if kind in ("integer", "long"):
+            return lambda v: isinstance(v, int) and v >= minimum
+        return lambda v: isinstance(v, valid)
 
     def validate(self, value: Any, shape_name: str, path: str, report: _Report) -> None:
         shape = self.shapes[shape_name]
@@ -173,8 +236,12 @@ def _validator(module: ModuleType) -> _Validator:
 
 def validate_params(module: ModuleType, operation_name: str, params: Params) -> None:
     """Raise :class:`ParamValidationError` as botocore would for ``params``."""
+    validator = _validator(module)
+    shape_name = module.OPERATIONS[operation_name]
+    if validator.is_valid(params, shape_name):
+        return
     report = _Report()
-    _validator(module).validate(dict(params), module.OPERATIONS[operation_name], "", report)
+    validator.validate(dict(params), shape_name, "", report)
     if report.lines:
         raise ParamValidationError("\n".join(report.lines))
 
