@@ -165,6 +165,24 @@ RULES: Mapping[str, Rule] = dict(
             (16, True),
         ),
         _rule(
+            "membership.inherit_source",
+            "has_privs_of_role follows the member role's rolinherit, or each grant's inherit option",
+            (10, "role"),
+            (16, "grant"),
+        ),
+        _rule(
+            "membership.set_role_needs",
+            "SET ROLE needs membership, or the set option on every grant of the chain",
+            (10, "member"),
+            (16, "set-option"),
+        ),
+        _rule(
+            "membership.session_user_admins_itself",
+            "is_admin_of_role(x, x) is true for the session user (removed in 15, commit 79de9842a)",
+            (10, True),
+            (15, False),
+        ),
+        _rule(
             "hba.clientcert_values",
             "accepted values of clientcert",
             (10, ("1", "0")),
