@@ -8,6 +8,9 @@ from aurora_sec.aws.account import Account
 from aurora_sec.aws.ec2.client import Ec2Client
 from aurora_sec.aws.rds.client import RdsClient
 
+# The real PostgreSQL 15 and 16 servers (session-scoped fixtures pg15, pg16, pg).
+pytest_plugins = ["tests.oracle.fixtures"]
+
 
 @pytest.fixture
 def acct() -> Account:
