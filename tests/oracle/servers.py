@@ -77,14 +77,15 @@ AURORA_BOOTSTRAP: tuple[str, ...] = (
     "CREATE ROLE rds_replication NOLOGIN",
     "CREATE ROLE rds_iam NOLOGIN",
     "CREATE ROLE rds_ad NOLOGIN",
-    "GRANT pg_monitor, pg_signal_backend, rds_replication, rds_password TO rds_superuser",
+    "GRANT pg_monitor, pg_signal_backend TO rds_superuser",
+    "GRANT rds_replication, rds_password TO rds_superuser WITH ADMIN OPTION",
     f"CREATE ROLE {MASTER_USER} WITH LOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE"
     " NOREPLICATION VALID UNTIL 'infinity'",
-    # A plain GRANT on every major: on 16+ that is INHERIT TRUE (postgres has rolinherit),
-    # SET TRUE, ADMIN FALSE, grantor = the bootstrap superuser rdsadmin. Aurora's `\du` shows no
-    # admin option either. What Aurora lets rds_superuser do beyond stock PostgreSQL (grant
-    # rds_superuser to others, ...) comes from its own server code, which no stock server has.
-    f"GRANT rds_superuser TO {MASTER_USER}",
+    # The same shape as the emulator's bootstrap (aurora_sec/engine/bootstrap.py): AWS documents
+    # that the master user may grant rds_superuser, and rds_superuser rds_password and
+    # rds_replication; on stock PostgreSQL 16+ that needs ADMIN OPTION, so the grants carry it
+    # (UNCONFIRMED how Aurora implements it; docs/fidelity.md). Grantor: rdsadmin.
+    f"GRANT rds_superuser TO {MASTER_USER} WITH ADMIN OPTION",
 )
 """Run as rdsadmin right after the server starts: the roles an Aurora cluster comes with."""
 
