@@ -30,6 +30,10 @@ _EXPORTS = {
     "Reachability": "aurora_sec.aws.network",
     "Secret": "aurora_sec.secrets",
     "UnsupportedByEmulator": "aurora_sec.aws.rds.errors",
+    "classify": "aurora_sec.sql",
+    "ServerMessage": "aurora_sec.sql",
+    "Session": "aurora_sec.engine.session",
+    "Result": "aurora_sec.engine.result",
 }
 
 __all__ = [*sorted(_EXPORTS), "__version__"]
@@ -41,12 +45,16 @@ if TYPE_CHECKING:
     from aurora_sec.aws.network import Reachability as Reachability
     from aurora_sec.aws.rds.errors import UnsupportedByEmulator as UnsupportedByEmulator
     from aurora_sec.engine.config import EngineConfig as EngineConfig
+    from aurora_sec.engine.result import Result as Result
+    from aurora_sec.engine.session import Session as Session
     from aurora_sec.errors import AuroraSecError as AuroraSecError
     from aurora_sec.errors import AwsError as AwsError
     from aurora_sec.errors import ConnectionFailed as ConnectionFailed
     from aurora_sec.errors import ParamValidationError as ParamValidationError
     from aurora_sec.errors import PostgresError as PostgresError
     from aurora_sec.secrets import Secret as Secret
+    from aurora_sec.sql import ServerMessage as ServerMessage
+    from aurora_sec.sql import classify as classify
     from aurora_sec.versions import EngineVersion as EngineVersion
 
 

@@ -110,6 +110,8 @@ class PostgresError(AuroraSecError):
     detail: str | None
     hint: str | None
     position: int | None
+    #: NOTICE/WARNING messages the server sent before the error (set by the session).
+    notices: tuple[Any, ...]
 
     def __init__(
         self,
@@ -127,6 +129,7 @@ class PostgresError(AuroraSecError):
         self.detail = detail
         self.hint = hint
         self.position = position
+        self.notices = ()
         super().__init__(self.text())
 
     def text(self) -> str:

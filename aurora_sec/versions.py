@@ -189,6 +189,178 @@ RULES: Mapping[str, Rule] = dict(
             (12, ("verify-ca", "verify-full", "1", "0", "no-verify")),
             (14, ("verify-ca", "verify-full")),
         ),
+        # --- SQL classifier (aurora_sec/sql/): grammar gates. pglast parses with the
+        # PostgreSQL 18 grammar; where an older major's grammar lacks a construct, the
+        # classifier reports that major's syntax error (aurora_sec/sql/grammar_gates.py).
+        _rule(
+            "grammar.rolespec_current_role",
+            "CURRENT_ROLE is a role specification (ALTER ROLE CURRENT_ROLE, GRANT ... TO CURRENT_ROLE)",
+            (10, False),
+            (14, True),
+        ),
+        _rule(
+            "grammar.grant_role_option_list",
+            "GRANT role ... WITH {ADMIN|INHERIT|SET} {OPTION|TRUE|FALSE}, ... (before: WITH ADMIN OPTION only)",
+            (10, False),
+            (16, True),
+        ),
+        _rule(
+            "grammar.revoke_role_option_for",
+            "REVOKE {INHERIT|SET|name} OPTION FOR role ... (before: ADMIN OPTION FOR only)",
+            (10, False),
+            (16, True),
+        ),
+        _rule(
+            "grammar.transaction_chain",
+            "COMMIT / ROLLBACK / END / ABORT ... AND [NO] CHAIN",
+            (10, False),
+            (12, True),
+        ),
+        _rule(
+            "grammar.grant_privileges_granted_by",
+            "GRANT/REVOKE privileges ON object ... GRANTED BY role",
+            (10, False),
+            (14, True),
+        ),
+        _rule(
+            "grammar.merge",
+            "the MERGE statement",
+            (10, False),
+            (15, True),
+        ),
+        # --- SQL classifier: checks at the start of a statement's execution (user.c).
+        _rule(
+            "sql.alter_role.conflicting_option_position",
+            "ALTER ROLE's 'conflicting or redundant options' carries a position (errorConflictingDefElem); CREATE ROLE's always does",
+            (10, False),
+            (15, True),
+        ),
+        _rule(
+            "sql.revoke_role.granted_by",
+            "REVOKE role ... GRANTED BY x: accepted and ignored by the grammar, or honoured",
+            (10, "ignored"),
+            (16, "honoured"),
+        ),
+        _rule(
+            "sql.select.boolean_literal_column",
+            "output column name of SELECT true/false: makeBoolAConst built a ::bool cast before 15",
+            (10, "bool"),
+            (15, "?column?"),
+        ),
+        _rule(
+            "sql.stack_depth.expression_limit",
+            "deepest expression nesting analysed before 54001 'stack depth limit exceeded' (measured: 15.18 Debian build, 16.2 pgserver build; UNCONFIRMED for Aurora)",
+            (10, 4091),
+            (16, 4850),
+        ),
+        # ---- client side: libpq / psql (the major is the client's, not the server's) ----
+        # Sources: libpq fe-connect.c, fe-secure-openssl.c, fe-secure-common.c of 11.2, 12.0,
+        # 13.1, 14.13, 15.15, 16.2, 17.4, 18.3; psql 15.18 observed (postgres-truth.md 5, 7).
+        _rule(
+            "libpq.connection_prefix",
+            "each attempt's error starts 'connection to server at \"h\" (ip), port p failed: '",
+            (10, False),
+            (14, True),
+        ),
+        _rule(
+            "libpq.ssl_protocol_version_error",
+            "text for a bad ssl_min/max_protocol_version value",
+            (10, 'invalid {name} value: "{value}"'),
+            (17, 'invalid "{name}" value: "{value}"'),
+        ),
+        _rule(
+            "libpq.root_cert_missing_hint",
+            "second line after 'root certificate file \"%s\" does not exist'",
+            (
+                10,
+                "Either provide the file or change sslmode to disable server certificate verification.",
+            ),
+            (
+                16,
+                "Either provide the file, use the system's trusted roots with sslrootcert=system, "
+                "or change sslmode to disable server certificate verification.",
+            ),
+        ),
+        _rule(
+            "libpq.sslrootcert_system",
+            "sslrootcert=system means the system trust store (and defaults sslmode to verify-full)",
+            (10, False),
+            (16, True),
+        ),
+        _rule(
+            "libpq.sslnegotiation",
+            "the sslnegotiation option (postgres | direct) exists",
+            (10, False),
+            (17, True),
+        ),
+        _rule(
+            "libpq.ip_san",
+            "verify-full matches an IP-literal host against iPAddress SANs",
+            (10, False),
+            (15, True),
+        ),
+        _rule(
+            "libpq.target_session_attrs_values",
+            "accepted values of target_session_attrs",
+            (10, ("any", "read-write")),
+            (14, ("any", "read-write", "read-only", "primary", "standby", "prefer-standby")),
+        ),
+        _rule(
+            "libpq.uri_rejects_spaces",
+            "URI parts are trimmed of spaces and inner spaces are an error (18.3 tree; absent in 17.4)",
+            (10, False),
+            (18, True),
+        ),
+        _rule(
+            "libpq.system_roots_verify_detail",
+            "'SSL error: certificate verify failed: <reason>' when the system trust store lacks the issuer",
+            (10, False),
+            (16, True),
+        ),
+        _rule(
+            "psql.error_prefix",
+            "what psql prints before a connection error",
+            (10, "psql: "),
+            (12, "psql: error: "),
+        ),
+        _rule(
+            "psql.ssl_banner",
+            "psql's SSL line at start-up and in \\conninfo (printSSLInfo)",
+            (
+                10,
+                "SSL connection (protocol: {protocol}, cipher: {cipher}, bits: {bits}, compression: {compression})",
+            ),
+            (
+                15,
+                "SSL connection (protocol: {protocol}, cipher: {cipher}, compression: {compression})",
+            ),
+            (
+                17,
+                "SSL connection (protocol: {protocol}, cipher: {cipher}, compression: {compression}, ALPN: {alpn})",
+            ),
+        ),
+        # ---- client side: pgjdbc. Versions are encoded as major*1_000_000 + minor*1_000 + patch
+        # (42.2.5 -> 42_002_005, see aurora_sec.client.jdbc_url.pgjdbc_version_key); the first
+        # range (10) stands for every older release. Source: pgjdbc tags REL42.2.4, REL42.2.5,
+        # REL42.3.4, REL42.7.4 and master 3a699d57d.
+        _rule(
+            "pgjdbc.sslmode_model",
+            "legacy: SSL only with ssl=true or sslmode require/verify-*; modern: allow/prefer, default prefer, ssl=true means verify-full",
+            (10, "legacy"),
+            (42_002_005, "modern"),
+        ),
+        _rule(
+            "pgjdbc.unparsable_url",
+            "what DriverManager.getConnection reports for a jdbc:postgresql: URL the driver cannot parse",
+            (10, ("No suitable driver found for {url}", "08001")),
+            (42_003_004, ("Unable to parse URL {url}", "99999")),
+        ),
+        _rule(
+            "pgjdbc.ssl_negotiation_direct",
+            "the sslNegotiation=direct property exists",
+            (10, False),
+            (42_007_004, True),
+        ),
     ]
 )
 

@@ -15,7 +15,7 @@ import attrs
 
 from aurora_sec.engine.passwords import StoredPassword
 
-__all__ = ["Catalog", "Grant", "Role"]
+__all__ = ["Catalog", "Grant", "Role", "RoleSetting", "Table"]
 
 
 @attrs.frozen
@@ -54,7 +54,33 @@ class Grant:
     set: bool = True
 
 
+@attrs.frozen
+class RoleSetting:
+    """A row of ``pg_db_role_setting``: ``ALTER ROLE r [IN DATABASE d] SET name = value``.
+
+    ``role`` 0 and ``database`` None stand for ALL / every database, as in PostgreSQL."""
+
+    role: int
+    database: str | None
+    name: str
+    value: str
+
+
+@attrs.frozen
+class Table:
+    """A table, as far as roles care: its owner and who was granted what on it."""
+
+    name: str
+    owner: int
+    #: (grantee oid, privilege) pairs, e.g. (16390, "SELECT").
+    acl: frozenset[tuple[int, str]] = frozenset()
+
+
 def _frozen(value: Mapping[int, Role]) -> Mapping[int, Role]:
+    return MappingProxyType(dict(value))
+
+
+def _frozen_tables(value: Mapping[str, Table]) -> Mapping[str, Table]:
     return MappingProxyType(dict(value))
 
 
@@ -67,6 +93,10 @@ class Catalog:
     next_oid: int = 16384
     #: The bootstrap superuser (``rdsadmin`` on Aurora): the oid PostgreSQL calls BOOTSTRAP_SUPERUSERID.
     bootstrap_oid: int = 10
+    settings: tuple[RoleSetting, ...] = ()
+    tables: Mapping[str, Table] = attrs.field(factory=dict, converter=_frozen_tables)
+    databases: frozenset[str] = frozenset({"postgres", "rdsadmin", "template0", "template1"})
+    extensions: frozenset[str] = frozenset({"plpgsql"})
     _by_name: Mapping[str, int] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
@@ -119,7 +149,28 @@ class Catalog:
             for g in self.grants
             if g.role not in gone and g.member not in gone and g.grantor not in gone
         )
-        return attrs.evolve(self, roles=roles, grants=grants)
+        settings = tuple(s for s in self.settings if s.role not in gone)
+        return attrs.evolve(self, roles=roles, grants=grants, settings=settings)
+
+    def set_setting(self, role: int, database: str | None, name: str, value: str | None) -> Catalog:
+        """Set (or with ``value`` None, remove) one role setting."""
+        kept = tuple(
+            s
+            for s in self.settings
+            if not (s.role == role and s.database == database and s.name == name)
+        )
+        if value is not None:
+            kept = (*kept, RoleSetting(role, database, name, value))
+        return attrs.evolve(self, settings=kept)
+
+    def reset_settings(self, role: int, database: str | None) -> Catalog:
+        kept = tuple(s for s in self.settings if not (s.role == role and s.database == database))
+        return attrs.evolve(self, settings=kept)
+
+    def put_table(self, table: Table) -> Catalog:
+        tables = dict(self.tables)
+        tables[table.name] = table
+        return attrs.evolve(self, tables=tables)
 
     def put_grant(self, grant: Grant) -> Catalog:
         """Insert or replace the (role, member, grantor) row."""

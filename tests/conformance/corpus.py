@@ -676,7 +676,7 @@ CASES: list[Case] = [
         [
             "UPDATE pg_authid SET rolsuper = true WHERE rolname = 'postgres'",
             "DELETE FROM pg_auth_members",
-            "INSERT INTO pg_auth_members VALUES (1, 2, 3, true)",
+            "INSERT INTO pg_auth_members (roleid, member, grantor) VALUES (1, 2, 3)",
             "SELECT rolname, rolsuper, rolcreaterole FROM pg_roles WHERE rolname IN ('postgres', 'rdsadmin') ORDER BY rolname",
             "SELECT rolpassword FROM pg_authid WHERE rolname = 'postgres'",
         ],

@@ -19,6 +19,7 @@ from aurora_sec.aws.rds import errors, validation
 from aurora_sec.aws.rds.configuration import (
     apply_immediate,
     desired_config,
+    engine_defaults,
     mark_pending,
 )
 from aurora_sec.aws.rds.endpoints import EndpointKind, ResolvedEndpoint
@@ -35,7 +36,11 @@ from aurora_sec.aws.rds.models import (
 )
 from aurora_sec.catalog import certificates, engine_versions, instance_classes
 from aurora_sec.catalog import parameters as catalog
+from aurora_sec.engine.bootstrap import bootstrap_catalog
+from aurora_sec.engine.catalog import Catalog
 from aurora_sec.engine.config import EngineConfig
+from aurora_sec.engine.database import Database
+from aurora_sec.engine.passwords import StoredPassword, md5_secret
 from aurora_sec.errors import AwsError
 from aurora_sec.secrets import Secret
 from aurora_sec.versions import EngineVersion
@@ -102,6 +107,8 @@ class RdsBackend:
         self.clusters: dict[str, Cluster] = {}
         self.instances: dict[str, Instance] = {}
         self.endpoints: dict[str, ClusterEndpoint] = {}
+        #: The database server storage of each cluster, by cluster resource id (made on first use).
+        self.databases: dict[str, Database] = {}
         #: The clock used for creation times; tests may set it.
         self.now: _dt.datetime = EPOCH
 
@@ -565,6 +572,20 @@ class RdsBackend:
             )
         # All checks passed: apply.
         updated = attrs.evolve(cluster, **changes)
+        database = self.databases.get(cluster.resource_id)
+        if database is not None and ("master_password" in changes or "engine_version" in changes):
+            database.version = updated.engine_version
+            if "master_password" in changes and database.bootstrapped:
+                catalog = database.catalog
+                master = catalog.get(cluster.master_username)
+                if master is not None:
+                    stored = self._stored_master_password(
+                        updated,
+                        EngineConfig(
+                            updated.engine_version, engine_defaults(updated.engine_version)
+                        ).password_encryption,
+                    )
+                    database.commit(catalog.replace_role(attrs.evolve(master, password=stored)))
         if "engine_version" in changes:
             for iid in cluster.members:
                 self.instances[iid] = attrs.evolve(self.instances[iid], engine_version=version)
@@ -590,6 +611,7 @@ class RdsBackend:
         if not p.get("SkipFinalSnapshot") and not p.get("FinalDBSnapshotIdentifier"):
             raise errors.final_snapshot_required()
         del self.clusters[cluster.identifier]
+        self.databases.pop(cluster.resource_id, None)
         for eid in [e for e, ep in self.endpoints.items() if ep.cluster_id == cluster.identifier]:
             del self.endpoints[eid]
         return cluster
@@ -1006,6 +1028,43 @@ class RdsBackend:
             subnet_id in g.subnet_ids
             and any(c.subnet_group == g.name for c in self.clusters.values())
             for g in self.subnet_groups.values()
+        )
+
+    def database(self, cluster_id: str) -> Database:
+        """The cluster's storage (roles), bootstrapped on first use with its master user."""
+        cluster = self.get_cluster(cluster_id)
+        database = self.databases.get(cluster.resource_id)
+        if database is None:
+            resource_id = cluster.resource_id
+            database = Database(
+                cluster.engine_version,
+                lambda: self._bootstrap(resource_id),
+                salt=lambda: self._account.ids.token("scram-salt", 16),
+            )
+            self.databases[resource_id] = database
+        return database
+
+    def _bootstrap(self, resource_id: str) -> Catalog:
+        cluster = next(c for c in self.clusters.values() if c.resource_id == resource_id)
+        writer = self.writer_of(cluster)
+        if writer is not None:
+            encryption = EngineConfig(cluster.engine_version, writer.running).password_encryption
+        else:
+            encryption = engine_defaults(cluster.engine_version).get("password_encryption", "md5")
+        return bootstrap_catalog(
+            cluster.engine_version.major,
+            cluster.master_username,
+            self._stored_master_password(cluster, encryption),
+        )
+
+    def _stored_master_password(self, cluster: Cluster, encryption: str) -> StoredPassword | None:
+        if cluster.master_password is None:
+            return None
+        plain = cluster.master_password.reveal()
+        if encryption == "md5":
+            return StoredPassword("md5", secret=md5_secret(plain, cluster.master_username))
+        return StoredPassword(
+            "scram-sha-256", plain=Secret(plain), salt=self._account.ids.token("scram-salt", 16)
         )
 
     def master_password(self, cluster_id: str) -> Secret:

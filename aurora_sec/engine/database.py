@@ -1,0 +1,46 @@
+"""The shared storage of one cluster: its committed role catalog and its engine version.
+
+Every instance of an Aurora cluster reads the same storage, so the writer and the readers
+see the same roles; each instance has its own configuration (its EngineConfig). The catalog
+is built on first use (pay for what is observed).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from aurora_sec.engine.catalog import Catalog
+from aurora_sec.versions import EngineVersion
+
+__all__ = ["Database"]
+
+
+class Database:
+    """The committed catalog of a cluster, replaced atomically at each COMMIT."""
+
+    def __init__(
+        self,
+        version: EngineVersion,
+        bootstrap: Callable[[], Catalog],
+        salt: Callable[[], bytes],
+    ) -> None:
+        self.version = version
+        self._bootstrap = bootstrap
+        self._catalog: Catalog | None = None
+        self.salt = salt
+        #: Serialises statements of all sessions on this cluster.
+        self.lock = threading.RLock()
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = self._bootstrap()
+        return self._catalog
+
+    @property
+    def bootstrapped(self) -> bool:
+        return self._catalog is not None
+
+    def commit(self, catalog: Catalog) -> None:
+        self._catalog = catalog

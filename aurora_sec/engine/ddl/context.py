@@ -1,0 +1,85 @@
+"""What a role statement runs against: the working catalog, who runs it, and the settings.
+
+A statement handler gets an :class:`ExecContext`, reads ``catalog``, and either raises a
+:class:`~aurora_sec.errors.PostgresError` (having changed nothing: ``catalog`` is only
+replaced at the end) or replaces ``catalog`` with the new one and appends its notices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+from aurora_sec.engine import membership
+from aurora_sec.engine.catalog import Catalog, Role
+from aurora_sec.engine.messages import error, notice
+from aurora_sec.errors import PostgresError
+from aurora_sec.sql.statements import RoleRef, RoleRefKind, ServerMessage
+
+__all__ = ["ExecContext"]
+
+
+@attrs.define
+class ExecContext:
+    catalog: Catalog
+    major: int
+    session_user: int
+    current_user: int
+    #: The session's GUC values (password_encryption, createrole_self_grant, ...).
+    gucs: Mapping[str, str]
+    #: Deterministic salt bytes for SCRAM secrets.
+    salt: Callable[[], bytes]
+    notices: list[ServerMessage] = attrs.field(factory=list)
+
+    # -- who is running ---------------------------------------------------------------
+
+    @property
+    def me(self) -> Role:
+        return self.catalog.role(self.current_user)
+
+    @property
+    def superuser(self) -> bool:
+        return self.me.superuser
+
+    @property
+    def createrole(self) -> bool:
+        """``have_createrole_privilege()``: superuser or CREATEROLE."""
+        return self.me.superuser or self.me.createrole
+
+    def is_admin(self, role: int) -> bool:
+        return membership.is_admin(
+            self.catalog, self.major, self.current_user, role, self.session_user
+        )
+
+    def has_privs(self, role: int) -> bool:
+        return membership.has_privs(self.catalog, self.major, self.current_user, role)
+
+    # -- names -----------------------------------------------------------------------
+
+    def lookup(self, name: str) -> Role:
+        role = self.catalog.get(name)
+        if role is None:
+            raise error("role.missing", self.major, name=name)
+        return role
+
+    def resolve(self, ref: RoleRef) -> Role:
+        """``get_rolespec_tuple``: a name, CURRENT_USER/ROLE, SESSION_USER; PUBLIC is missing."""
+        if ref.kind is RoleRefKind.NAME:
+            assert ref.name is not None
+            return self.lookup(ref.name)
+        if ref.kind is RoleRefKind.PUBLIC:
+            raise error("role.public_missing", self.major)
+        if ref.kind is RoleRefKind.SESSION_USER:
+            return self.catalog.role(self.session_user)
+        return self.catalog.role(self.current_user)
+
+    # -- messages --------------------------------------------------------------------
+
+    def fail(self, message_id: str, **fields: Any) -> PostgresError:
+        return error(message_id, self.major, **fields)
+
+    def notify(self, message_id: str, **fields: Any) -> None:
+        severity, sqlstate, message, detail = notice(message_id, self.major, **fields)
+        self.notices.append(ServerMessage(severity, sqlstate, message, detail))

@@ -1,0 +1,164 @@
+"""The run-time parameters (GUCs) a session can SHOW, SET and RESET, as data.
+
+Each :class:`Guc` says who may set it (``context``: ``user`` for anyone, ``superuser``,
+``internal``/``config`` for nobody in a session), since which major it exists, its default (a
+per-major rule id or a fixed text, or "from the instance configuration" for the parameters the
+control plane sets), and how a value is checked. Unknown names get PostgreSQL's 42704; names
+with a dot are custom placeholders anyone may set (guc.c ``find_option``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import attrs
+
+from aurora_sec.errors import PostgresError
+from aurora_sec.versions import behaviour
+
+__all__ = ["GUCS", "Guc", "check_value", "display", "lookup"]
+
+Checker = Callable[[str, int], tuple[str | None, PostgresError | None]]
+
+
+@attrs.frozen
+class Guc:
+    name: str
+    context: str  # user | superuser | internal | config
+    first_major: int = 10
+    default: str | None = None
+    default_rule: str | None = None
+    #: Read from the instance's EngineConfig (the parameter group) when set there.
+    from_config: bool = False
+    checker: Checker | None = None
+
+    def default_for(self, major: int) -> str:
+        if self.default_rule is not None:
+            return str(behaviour(self.default_rule, major))
+        return self.default or ""
+
+
+def _invalid(
+    name: str, value: str, *, hint: str | None = None, detail: str | None = None
+) -> PostgresError:
+    return PostgresError(
+        "22023", f'invalid value for parameter "{name}": "{value}"', hint=hint, detail=detail
+    )
+
+
+def _password_encryption(value: str, major: int) -> tuple[str | None, PostgresError | None]:
+    lowered = value.lower()
+    if lowered in ("md5", "scram-sha-256"):
+        return lowered, None
+    if behaviour("password_encryption.boolean_aliases", major) and lowered in (
+        "on",
+        "true",
+        "yes",
+        "1",
+    ):
+        return lowered, None
+    return None, _invalid(
+        "password_encryption", value, hint="Available values: md5, scram-sha-256."
+    )
+
+
+def _createrole_self_grant(value: str, major: int) -> tuple[str | None, PostgresError | None]:
+    words = [w.strip() for w in value.split(",")] if value.strip() else []
+    for word in words:
+        if word.lower() not in ("set", "inherit"):
+            return None, _invalid(
+                "createrole_self_grant", value, detail=f'Unrecognized key word: "{word}".'
+            )
+    return value, None
+
+
+def _integer(low: int, high: int) -> Checker:
+    def check(value: str, major: int) -> tuple[str | None, PostgresError | None]:
+        try:
+            number = int(value)
+        except ValueError:
+            return None, PostgresError(
+                "22023", f'invalid value for parameter "{{name}}": "{value}"'
+            )
+        if not low <= number <= high:
+            return None, PostgresError(
+                "22023",
+                f'{number} is outside the valid range for parameter "{{name}}" ({low} .. {high})',
+            )
+        return str(number), None
+
+    return check
+
+
+_ENTRIES = (
+    Guc(
+        "password_encryption",
+        "user",
+        default_rule="password_encryption.default",
+        from_config=True,
+        checker=_password_encryption,
+    ),
+    Guc(
+        "createrole_self_grant", "user", first_major=16, default="", checker=_createrole_self_grant
+    ),
+    Guc(
+        "scram_iterations", "user", first_major=16, default="4096", checker=_integer(1, 2147483647)
+    ),
+    Guc("work_mem", "user", default="4MB"),
+    Guc("search_path", "user", default='"$user", public'),
+    Guc("statement_timeout", "user", default="0"),
+    Guc("application_name", "user", default=""),
+    Guc("log_min_messages", "superuser", default="warning"),
+    Guc("log_statement", "superuser", default="none"),
+    Guc("session_replication_role", "superuser", default="origin"),
+    Guc("is_superuser", "internal", default="off"),
+    Guc("server_version", "internal", default=""),
+    Guc("ssl", "config", default="off", from_config=True),
+    Guc("ssl_min_protocol_version", "config", first_major=12, default="TLSv1.2", from_config=True),
+    Guc("ssl_max_protocol_version", "config", first_major=12, default="", from_config=True),
+    Guc("ssl_ciphers", "config", default="HIGH:MEDIUM:+3DES:!aNULL", from_config=True),
+    Guc("authentication_timeout", "config", default="1min", from_config=True),
+    Guc("krb_caseins_users", "config", default="off", from_config=True),
+    Guc("rds.force_ssl", "config", default="0", from_config=True),
+    Guc("rds.restrict_password_commands", "config", default="off", from_config=True),
+    Guc("rds.accepted_password_auth_method", "config", default="md5+scram", from_config=True),
+    Guc("rds.rds_superuser_reserved_connections", "config", default="2", from_config=True),
+)
+
+GUCS: Mapping[str, Guc] = {g.name: g for g in _ENTRIES}
+
+
+def lookup(name: str, major: int) -> Guc | None:
+    guc = GUCS.get(name.lower())
+    if guc is None or major < guc.first_major:
+        return None
+    return guc
+
+
+def check_value(guc: Guc, value: str, major: int) -> tuple[str, PostgresError | None]:
+    """The value as stored, or the server's error for it."""
+    if guc.checker is None:
+        return value, None
+    stored, err = guc.checker(value, major)
+    if err is not None:
+        return value, PostgresError(
+            err.sqlstate, err.message.replace("{name}", guc.name), detail=err.detail, hint=err.hint
+        )
+    assert stored is not None
+    return stored, None
+
+
+_BOOLEAN_DISPLAY = {"1": "on", "0": "off", "true": "on", "false": "off", "on": "on", "off": "off"}
+_BOOLEANS = frozenset(
+    {"ssl", "rds.force_ssl", "rds.restrict_password_commands", "krb_caseins_users"}
+)
+
+
+def display(guc: Guc, value: str) -> str:
+    """A parameter-group value as SHOW prints it (booleans as on/off, seconds as units)."""
+    if guc.name in _BOOLEANS:
+        return _BOOLEAN_DISPLAY.get(value.lower(), value)
+    if guc.name == "authentication_timeout" and value.isdigit():
+        seconds = int(value)
+        return f"{seconds // 60}min" if seconds % 60 == 0 else f"{seconds}s"
+    return value

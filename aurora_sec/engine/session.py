@@ -1,0 +1,529 @@
+"""A session on a database server: simple-query execution with PostgreSQL's transaction rules.
+
+``Session.execute(sql)`` classifies the string (a syntax error rejects all of it), then runs
+each statement against the transaction's working catalog:
+
+* outside ``BEGIN`` the string is one implicit transaction: an error rolls all of it back;
+* inside ``BEGIN`` an error aborts the block: everything but ROLLBACK/COMMIT gets 25P02 until
+  the block ends (COMMIT of an aborted block answers ``ROLLBACK``); savepoints restore;
+* SET, SET ROLE and SET SESSION AUTHORIZATION are transactional too, and SET LOCAL lasts until
+  the end of the transaction.
+
+A statement that fails changes nothing: handlers work on values and the working catalog is
+replaced only when a statement succeeds. The committed catalog belongs to the
+:class:`~aurora_sec.engine.database.Database`; COMMIT replaces it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from aurora_sec.aws.rds.errors import UnsupportedByEmulator
+from aurora_sec.engine import aurora, gucs, objects
+from aurora_sec.engine.catalog import Catalog
+from aurora_sec.engine.config import EngineConfig
+from aurora_sec.engine.ddl.context import ExecContext
+from aurora_sec.engine.ddl.memberships import add_members, del_members
+from aurora_sec.engine.ddl.role_settings import alter_role_set
+from aurora_sec.engine.ddl.roles import alter_role, create_role, drop_role, rename_role
+from aurora_sec.engine.messages import error
+from aurora_sec.engine.result import Result, SslState
+from aurora_sec.engine.select import run_select
+from aurora_sec.errors import PostgresError
+from aurora_sec.sql import classify
+from aurora_sec.sql import statements as st
+
+if TYPE_CHECKING:
+    from aurora_sec.engine.database import Database
+
+__all__ = ["Session"]
+
+
+@attrs.define
+class _Tx:
+    work: Catalog
+    explicit: bool
+    gucs: dict[str, str]
+    current_user: int
+    session_user: int
+    aborted: bool = False
+    savepoints: list[tuple[str, Catalog, dict[str, str], int, int]] = attrs.field(factory=list)
+    #: SET LOCAL values to undo at the end of the transaction: name -> value before.
+    local_undo: dict[str, str | None] = attrs.field(factory=dict)
+
+
+class Session:
+    """One connection's server side, after authentication."""
+
+    def __init__(
+        self,
+        database: Database,
+        config: Callable[[], EngineConfig],
+        user: str,
+        *,
+        dbname: str = "postgres",
+        ssl: SslState | None = None,
+    ) -> None:
+        self._db = database
+        self._config = config
+        self.dbname = dbname
+        self.ssl = ssl
+        role = database.catalog.get(user)
+        if role is None:
+            raise PostgresError("28000", f'role "{user}" does not exist', severity="FATAL")
+        self._authenticated_user = role.oid
+        self._session_user = role.oid
+        self._current_user = role.oid
+        #: SET ROLE in force (None: none), kept apart so RESET ROLE and SET SESSION AUTH work.
+        self._gucs: dict[str, str] = {}
+        self._tx: _Tx | None = None
+        self._apply_role_settings(database.catalog)
+
+    # ------------------------------------------------------------------ introspection ----
+
+    @property
+    def major(self) -> int:
+        return self._db.version.major
+
+    @property
+    def catalog(self) -> Catalog:
+        """What this session sees: its transaction's working catalog, or the committed one."""
+        return self._tx.work if self._tx is not None else self._db.catalog
+
+    @property
+    def session_user(self) -> str:
+        return self.catalog.role(self._session_user).name
+
+    @property
+    def current_user(self) -> str:
+        return self.catalog.role(self._current_user).name
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._tx is not None and self._tx.explicit
+
+    @property
+    def transaction_aborted(self) -> bool:
+        return self._tx is not None and self._tx.aborted
+
+    def guc(self, name: str) -> str | None:
+        """The value ``SHOW name`` prints (None for an unknown parameter)."""
+        return self._show_value(name.lower())
+
+    def __repr__(self) -> str:
+        return f"<Session {self.session_user}@{self.dbname} (current_user={self.current_user})>"
+
+    # ---------------------------------------------------------------------- execution ----
+
+    def execute(self, sql: str) -> Result:
+        """Run ``sql`` (one or more statements); return the last statement's result.
+
+        ``Result.results`` holds every statement's result. Raises
+        :class:`~aurora_sec.errors.PostgresError` (with ``.notices`` of that statement) on the
+        first error.
+        """
+        with self._db.lock:
+            return self._execute(sql)
+
+    def _execute(self, sql: str) -> Result:
+        try:
+            statements = classify(sql, self.major)
+        except PostgresError:
+            if self._tx is not None and self._tx.explicit:
+                self._tx.aborted = True
+            raise
+        parse_notices = tuple(n for s in statements for n in s.parse_notices)
+        if not statements:
+            return Result(tag="", notices=parse_notices)
+        implicit = self._tx is None
+        if implicit:
+            self._begin(explicit=False)
+        results: list[Result] = []
+        first = True
+        for stmt in statements:
+            notices: list[st.ServerMessage] = list(parse_notices) if first else []
+            first = False
+            try:
+                results.append(self._run(stmt, notices))
+            except PostgresError as err:
+                err.notices = tuple(notices)
+                if self._tx is not None:
+                    if self._tx.explicit:
+                        self._tx.aborted = True
+                    else:
+                        self._end(commit=False)
+                raise
+            except UnsupportedByEmulator:
+                if self._tx is not None and not self._tx.explicit:
+                    self._end(commit=False)
+                raise
+        if self._tx is not None and not self._tx.explicit:
+            self._end(commit=True)
+        last = results[-1]
+        return attrs.evolve(last, results=tuple(results))
+
+    # ------------------------------------------------------------------- transactions ----
+
+    def _begin(self, *, explicit: bool) -> None:
+        self._tx = _Tx(
+            work=self._db.catalog,
+            explicit=explicit,
+            gucs=dict(self._gucs),
+            current_user=self._current_user,
+            session_user=self._session_user,
+        )
+
+    def _end(self, *, commit: bool) -> None:
+        tx = self._tx
+        assert tx is not None
+        self._tx = None
+        if commit and not tx.aborted:
+            self._db.commit(tx.work)
+            for name, before in tx.local_undo.items():
+                self._restore_guc(name, before)
+        else:
+            self._gucs = tx.gucs
+            self._current_user = tx.current_user
+            self._session_user = tx.session_user
+
+    def _restore_guc(self, name: str, before: str | None) -> None:
+        if name == "role":
+            self._current_user = int(before) if before is not None else self._session_user
+            return
+        if before is None:
+            self._gucs.pop(name, None)
+        else:
+            self._gucs[name] = before
+
+    def _transaction(self, stmt: st.TransactionControl, notices: list[st.ServerMessage]) -> str:
+        kind = stmt.kind
+        tx = self._tx
+        explicit = tx is not None and tx.explicit
+        if kind in (st.TransactionKind.BEGIN, st.TransactionKind.START):
+            if explicit:
+                notices.append(
+                    st.ServerMessage(
+                        "WARNING", "25001", "there is already a transaction in progress"
+                    )
+                )
+            elif tx is not None:
+                tx.explicit = True
+            else:
+                self._begin(explicit=True)
+            return stmt.tag
+        if kind in (st.TransactionKind.COMMIT, st.TransactionKind.ROLLBACK):
+            if not explicit:
+                notices.append(
+                    st.ServerMessage("WARNING", "25P01", "there is no transaction in progress")
+                )
+                if tx is not None:  # the implicit transaction of this string ends here
+                    self._end(commit=kind is st.TransactionKind.COMMIT)
+                    self._begin(explicit=False)
+                return stmt.tag
+            assert tx is not None
+            aborted = tx.aborted
+            self._end(commit=kind is st.TransactionKind.COMMIT)
+            return "ROLLBACK" if aborted else stmt.tag
+        if kind in (
+            st.TransactionKind.SAVEPOINT,
+            st.TransactionKind.RELEASE,
+            st.TransactionKind.ROLLBACK_TO,
+        ):
+            what = {
+                "SAVEPOINT": "SAVEPOINT",
+                "RELEASE": "RELEASE SAVEPOINT",
+                "ROLLBACK TO": "ROLLBACK TO SAVEPOINT",
+            }[kind.value]
+            if not explicit:
+                raise error("tx.savepoint_outside", self.major, what=what)
+            assert tx is not None
+            assert stmt.savepoint is not None
+            name = stmt.savepoint
+            if kind is st.TransactionKind.SAVEPOINT:
+                tx.savepoints.append(
+                    (name, tx.work, dict(self._gucs), self._current_user, self._session_user)
+                )
+                return stmt.tag
+            index = next(
+                (i for i in range(len(tx.savepoints) - 1, -1, -1) if tx.savepoints[i][0] == name),
+                None,
+            )
+            if index is None:
+                raise error("tx.no_savepoint", self.major, name=name)
+            if kind is st.TransactionKind.RELEASE:
+                del tx.savepoints[index:]
+                return stmt.tag
+            _, work, saved_gucs, current, session = tx.savepoints[index]
+            del tx.savepoints[index + 1 :]
+            tx.work = work
+            self._gucs = dict(saved_gucs)
+            self._current_user, self._session_user = current, session
+            tx.aborted = False
+            return stmt.tag
+        raise UnsupportedByEmulator(f"{stmt.tag} (two-phase commit) is not emulated")
+
+    # ---------------------------------------------------------------------- statements ----
+
+    def _context(self, notices: list[st.ServerMessage]) -> ExecContext:
+        assert self._tx is not None
+        return ExecContext(
+            catalog=self._tx.work,
+            major=self.major,
+            session_user=self._session_user,
+            current_user=self._current_user,
+            gucs=self._effective_gucs(),
+            salt=self._db.salt,
+            notices=notices,
+        )
+
+    def _run(self, stmt: st.Statement, notices: list[st.ServerMessage]) -> Result:
+        tx = self._tx
+        assert tx is not None
+        if tx.aborted and not (
+            isinstance(stmt, st.TransactionControl)
+            and stmt.kind
+            in (
+                st.TransactionKind.COMMIT,
+                st.TransactionKind.ROLLBACK,
+                st.TransactionKind.ROLLBACK_TO,
+            )
+        ):
+            raise error("tx.aborted", self.major)
+        if stmt.precheck is not None:
+            for message in stmt.precheck.notices:
+                notices.append(message)
+            if stmt.precheck.error is not None:
+                raise stmt.precheck.error.to_error()
+        if isinstance(stmt, st.TransactionControl):
+            return Result(tag=self._transaction(stmt, notices), notices=tuple(notices))
+        config = self._config()
+        ctx = self._context(notices)
+        aurora.check(ctx, stmt, config)
+        rows: tuple[tuple[str | None, ...], ...] | None = None
+        columns: tuple[str, ...] = ()
+        if isinstance(stmt, st.CreateRole):
+            tag = create_role(ctx, stmt)
+        elif isinstance(stmt, st.AlterRole):
+            tag = alter_role(ctx, stmt)
+        elif isinstance(stmt, st.RenameRole):
+            tag = rename_role(ctx, stmt)
+        elif isinstance(stmt, st.DropRole):
+            tag = drop_role(ctx, stmt)
+        elif isinstance(stmt, st.GrantRole):
+            tag = self._grant(ctx, stmt)
+        elif isinstance(stmt, st.RevokeRole):
+            tag = self._revoke(ctx, stmt)
+        elif isinstance(stmt, st.AlterRoleSet):
+            tag = alter_role_set(ctx, stmt)
+        elif isinstance(
+            stmt,
+            st.SetRole | st.ResetRole | st.SetSessionAuthorization | st.ResetSessionAuthorization,
+        ):
+            tag = self._set_identity(ctx, stmt)
+        elif isinstance(stmt, st.SetParameter):
+            tag = self._set(stmt)
+        elif isinstance(stmt, st.ResetParameter):
+            tag = self._reset(stmt)
+        elif isinstance(stmt, st.ShowParameter):
+            tag, columns, rows = self._show(stmt)
+        elif isinstance(stmt, st.SelectFunctions):
+            tag, columns, rows = run_select(ctx, stmt, self._function_env(config))
+        elif isinstance(stmt, st.CreateExtension | st.DropExtension):
+            tag = objects.extension(ctx, stmt)
+        elif isinstance(stmt, st.DoBlock):
+            tag = self._do(stmt, notices)
+            ctx.catalog = tx.work
+        elif isinstance(stmt, st.Unmodelled):
+            tag = objects.unmodelled(ctx, stmt)
+        else:  # pragma: no cover - every classified type is handled above
+            raise UnsupportedByEmulator(f"{type(stmt).__name__} is not emulated")
+        tx.work = ctx.catalog
+        return Result(tag=tag, columns=columns, rows=rows, notices=tuple(notices))
+
+    def _grant(self, ctx: ExecContext, stmt: st.GrantRole) -> str:
+        grantees = [ctx.resolve(ref) for ref in stmt.grantees]
+        grantor = ctx.resolve(stmt.grantor) if stmt.grantor is not None else None
+        for granted in stmt.roles:
+            role = ctx.lookup(granted.name)
+            if granted.columns:
+                raise ctx.fail("grant.columns")
+            add_members(
+                ctx,
+                ctx.catalog.role(role.oid),
+                [ctx.catalog.role(g.oid) for g in grantees],
+                admin=stmt.admin,
+                inherit=stmt.inherit,
+                set_option=stmt.set,
+                grantor=grantor,
+            )
+        return stmt.tag
+
+    def _revoke(self, ctx: ExecContext, stmt: st.RevokeRole) -> str:
+        grantees = [ctx.resolve(ref) for ref in stmt.grantees]
+        grantor = ctx.resolve(stmt.grantor) if stmt.grantor is not None else None
+        for granted in stmt.roles:
+            role = ctx.lookup(granted.name)
+            if granted.columns:
+                raise ctx.fail("grant.columns")
+            del_members(ctx, role, grantees, option_for=stmt.option_for, grantor=grantor)
+        return stmt.tag
+
+    # ------------------------------------------------------------ identity and GUCs ----
+
+    def _set_identity(self, ctx: ExecContext, stmt: st.Statement) -> str:
+        tx = self._tx
+        assert tx is not None
+        if isinstance(stmt, st.ResetRole) or (isinstance(stmt, st.SetRole) and stmt.is_none):
+            self._remember_local(stmt, "role")
+            self._current_user = self._session_user
+            return stmt.tag
+        if isinstance(stmt, st.SetRole):
+            role = ctx.catalog.get(stmt.role)
+            if role is None:
+                raise PostgresError("22023", f'role "{stmt.role}" does not exist')
+            from aurora_sec.engine import membership
+
+            if not membership.can_set_role(ctx.catalog, self.major, self._session_user, role.oid):
+                raise ctx.fail("set_role.denied", name=role.name)
+            self._remember_local(stmt, "role")
+            self._current_user = role.oid
+            return stmt.tag
+        authenticated = ctx.catalog.roles.get(self._authenticated_user)
+        if authenticated is None or not authenticated.superuser:
+            raise ctx.fail("session_authorization.denied")
+        if isinstance(stmt, st.ResetSessionAuthorization):
+            self._session_user = self._current_user = self._authenticated_user
+            return stmt.tag
+        assert isinstance(stmt, st.SetSessionAuthorization)
+        role = ctx.catalog.get(stmt.role)
+        if role is None:
+            raise PostgresError("22023", f'role "{stmt.role}" does not exist')
+        self._session_user = self._current_user = role.oid
+        return stmt.tag
+
+    def _remember_local(self, stmt: st.Statement, name: str) -> None:
+        tx = self._tx
+        assert tx is not None
+        if getattr(stmt, "is_local", False) and tx.explicit and name not in tx.local_undo:
+            tx.local_undo[name] = (
+                str(self._current_user) if name == "role" else self._gucs.get(name)
+            )
+
+    def _effective_gucs(self) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for name in ("password_encryption", "createrole_self_grant", "scram_iterations"):
+            shown = self._show_value(name)
+            if shown is not None:
+                values[name] = shown
+        return values
+
+    def _show_value(self, name: str) -> str | None:
+        if name in self._gucs:
+            return self._gucs[name]
+        if name == "is_superuser":
+            return "on" if self.catalog.role(self._current_user).superuser else "off"
+        if name in ("role",):
+            return "none" if self._current_user == self._session_user else self.current_user
+        if name == "session_authorization":
+            return self.session_user
+        if name == "server_version":
+            return f"{self._db.version}"
+        guc = gucs.lookup(name, self.major)
+        if guc is None:
+            return None
+        if guc.from_config:
+            value = self._config().get(name)
+            if value is not None:
+                return gucs.display(guc, value)
+        return guc.default_for(self.major)
+
+    def _set(self, stmt: st.SetParameter) -> str:
+        change = stmt.change
+        name = (change.name or "").lower()
+        if change.kind == "multi":
+            return stmt.tag  # SET TRANSACTION ...: no security effect
+        guc = gucs.lookup(name, self.major)
+        if guc is None and "." not in name:
+            raise error("guc.unknown", self.major, name=name)
+        if guc is not None:
+            if guc.context == "superuser" and not self.catalog.role(self._current_user).superuser:
+                raise error("guc.permission", self.major, name=name)
+            if guc.context == "internal":
+                raise error("guc.cannot_change", self.major, name=name)
+            if guc.context == "config":
+                raise error("guc.cannot_change", self.major, name=name)
+        if change.kind in ("default", "reset"):
+            self._remember_local_guc(stmt, name)
+            self._gucs.pop(name, None)
+            return stmt.tag
+        value = change.value or ""
+        if guc is not None:
+            value, err = gucs.check_value(guc, value, self.major)
+            if err is not None:
+                raise err
+        self._remember_local_guc(stmt, name)
+        self._gucs[name] = value
+        return stmt.tag
+
+    def _remember_local_guc(self, stmt: st.SetParameter, name: str) -> None:
+        tx = self._tx
+        assert tx is not None
+        if stmt.is_local and tx.explicit and name not in tx.local_undo:
+            tx.local_undo[name] = self._gucs.get(name)
+
+    def _reset(self, stmt: st.ResetParameter) -> str:
+        if stmt.name is None:
+            self._gucs.clear()
+            return stmt.tag
+        name = stmt.name.lower()
+        guc = gucs.lookup(name, self.major)
+        if guc is None and "." not in name:
+            raise error("guc.unknown", self.major, name=name)
+        if guc is not None and guc.context in ("internal", "config"):
+            raise error("guc.cannot_change", self.major, name=name)
+        self._gucs.pop(name, None)
+        return stmt.tag
+
+    def _show(
+        self, stmt: st.ShowParameter
+    ) -> tuple[str, tuple[str, ...], tuple[tuple[str | None, ...], ...]]:
+        name = stmt.name.lower()
+        value = self._show_value(name)
+        if value is None:
+            if "." in name:
+                raise error("guc.unknown", self.major, name=name)
+            raise error("guc.unknown", self.major, name=name)
+        return "SHOW", (name,), ((value,),)
+
+    def _apply_role_settings(self, catalog: Catalog) -> None:
+        """ALTER ROLE ... SET values take effect at the start of a session."""
+        for setting in catalog.settings:
+            if setting.role in (0, self._session_user) and setting.database in (None, self.dbname):
+                self._gucs[setting.name] = setting.value
+
+    # ---------------------------------------------------------------------- functions ----
+
+    def _function_env(self, config: EngineConfig) -> dict[str, Any]:
+        return {
+            "session_user": self._session_user,
+            "current_user": self._current_user,
+            "ssl": self.ssl,
+            "config": config,
+        }
+
+    def _do(self, stmt: st.DoBlock, notices: list[st.ServerMessage]) -> str:
+        if stmt.language.lower() != "plpgsql":
+            raise PostgresError(
+                "0A000", f'language "{stmt.language}" does not support inline code execution'
+            )
+        if stmt.dynamic or not stmt.linear:
+            raise UnsupportedByEmulator(
+                "a DO block with dynamic EXECUTE or control flow is not emulated; its literal "
+                "statements are classified (aurora_sec.classify)"
+            )
+        for inner in stmt.statements:
+            self._run(inner, notices)
+        return stmt.tag
