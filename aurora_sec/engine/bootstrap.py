@@ -20,8 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import attrs
-
 from aurora_sec.engine.catalog import Catalog, Grant, Role
 from aurora_sec.engine.passwords import StoredPassword
 
@@ -125,5 +123,4 @@ def bootstrap_catalog(
         (role, master_username if member == "<master>" else member, admin)
         for role, member, admin in AURORA_GRANTS
     )
-    catalog = _grants(catalog, grants)
-    return attrs.evolve(catalog)
+    return _grants(catalog, grants)

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
+from typing import Any
 
 import attrs
 
 from aurora_sec.engine.passwords import StoredPassword
+from aurora_sec.engine.pmap import LayeredMap
+
+_EMPTY: LayeredMap[Any, Any] = LayeredMap()
 
 __all__ = ["Catalog", "Grant", "Role", "RoleSetting", "Table"]
 
@@ -76,81 +80,182 @@ class Table:
     acl: frozenset[tuple[int, str]] = frozenset()
 
 
-def _frozen(value: Mapping[int, Role]) -> Mapping[int, Role]:
-    return MappingProxyType(dict(value))
-
-
-def _frozen_tables(value: Mapping[str, Table]) -> Mapping[str, Table]:
-    return MappingProxyType(dict(value))
-
-
-@attrs.frozen
 class Catalog:
-    """All roles and memberships of a server."""
+    """All roles, memberships, role settings and role-owned objects of a server.
 
-    roles: Mapping[int, Role] = attrs.field(converter=_frozen)
-    grants: tuple[Grant, ...] = ()
-    next_oid: int = 16384
-    #: The bootstrap superuser (``rdsadmin`` on Aurora): the oid PostgreSQL calls BOOTSTRAP_SUPERUSERID.
-    bootstrap_oid: int = 10
-    settings: tuple[RoleSetting, ...] = ()
-    tables: Mapping[str, Table] = attrs.field(factory=dict, converter=_frozen_tables)
-    databases: frozenset[str] = frozenset({"postgres", "rdsadmin", "template0", "template1"})
-    extensions: frozenset[str] = frozenset({"plpgsql"})
-    _by_name: Mapping[str, int] = attrs.field(init=False, repr=False, eq=False)
+    Immutable by contract: every change returns a new catalog that shares what did not change.
+    The role and grant tables are :class:`~aurora_sec.engine.pmap.LayeredMap` values, so a
+    change costs O(1) amortised whatever the number of roles, and a transaction's working
+    catalog and the committed one coexist cheaply. Lookups by name, by member and by role are
+    indexed.
+    """
 
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(
-            self, "_by_name", MappingProxyType({r.name: oid for oid, r in self.roles.items()})
+    __slots__ = (
+        "_by_member",
+        "_by_name",
+        "_by_pair",
+        "_by_role",
+        "_grants",
+        "_roles",
+        "bootstrap_oid",
+        "databases",
+        "extensions",
+        "next_oid",
+        "settings",
+        "tables",
+    )
+
+    def __init__(
+        self,
+        roles: Mapping[int, Role],
+        grants: Iterable[Grant] = (),
+        next_oid: int = 16384,
+        bootstrap_oid: int = 10,
+        settings: tuple[RoleSetting, ...] = (),
+        tables: Mapping[str, Table] | None = None,
+        databases: frozenset[str] = frozenset({"postgres", "rdsadmin", "template0", "template1"}),
+        extensions: frozenset[str] = frozenset({"plpgsql"}),
+    ) -> None:
+        self._roles: LayeredMap[int, Role] = LayeredMap(roles)
+        self._by_name: LayeredMap[str, int] = LayeredMap({r.name: oid for oid, r in roles.items()})
+        self._grants: LayeredMap[tuple[int, int, int], Grant] = LayeredMap()
+        self._by_member: LayeredMap[int, LayeredMap[Any, Grant]] = LayeredMap()
+        self._by_role: LayeredMap[int, LayeredMap[Any, Grant]] = LayeredMap()
+        self._by_pair: LayeredMap[tuple[int, int], LayeredMap[Any, Grant]] = LayeredMap()
+        for grant in grants:
+            self._put(grant)
+        self.next_oid = next_oid
+        self.bootstrap_oid = bootstrap_oid
+        self.settings = settings
+        self.tables: Mapping[str, Table] = MappingProxyType(dict(tables or {}))
+        self.databases = databases
+        self.extensions = extensions
+
+    def _copy(self) -> Catalog:
+        new = object.__new__(Catalog)
+        for name in Catalog.__slots__:
+            object.__setattr__(new, name, getattr(self, name))
+        return new
+
+    def _put(self, grant: Grant) -> None:
+        """Index ``grant`` in this (fresh, unshared) catalog's maps."""
+        self._grants = self._grants.set((grant.role, grant.member, grant.grantor), grant)
+        self._by_pair = self._by_pair.set(
+            (grant.role, grant.member),
+            self._by_pair.get((grant.role, grant.member), _EMPTY).set(grant.grantor, grant),
+        )
+        self._by_member = self._by_member.set(
+            grant.member,
+            self._by_member.get(grant.member, _EMPTY).set((grant.role, grant.grantor), grant),
+        )
+        self._by_role = self._by_role.set(
+            grant.role,
+            self._by_role.get(grant.role, _EMPTY).set((grant.member, grant.grantor), grant),
+        )
+
+    def _drop(self, grant: Grant) -> None:
+        key = (grant.role, grant.member, grant.grantor)
+        if key not in self._grants:
+            return
+        self._grants = self._grants.delete(key)
+        pair = (grant.role, grant.member)
+        self._by_pair = self._by_pair.set(pair, self._by_pair[pair].delete(grant.grantor))
+        self._by_member = self._by_member.set(
+            grant.member, self._by_member[grant.member].delete((grant.role, grant.grantor))
+        )
+        self._by_role = self._by_role.set(
+            grant.role, self._by_role[grant.role].delete((grant.member, grant.grantor))
         )
 
     # -- reading --------------------------------------------------------------------------
 
+    @property
+    def roles(self) -> Mapping[int, Role]:
+        return self._roles
+
+    @property
+    def grants(self) -> tuple[Grant, ...]:
+        return tuple(self._grants.values())
+
     def get(self, name: str) -> Role | None:
         oid = self._by_name.get(name)
-        return None if oid is None else self.roles[oid]
+        return None if oid is None else self._roles[oid]
 
     def role(self, oid: int) -> Role:
-        return self.roles[oid]
+        return self._roles[oid]
 
     def names(self) -> Iterator[str]:
         return iter(self._by_name)
 
-    def grants_of_member(self, member: int) -> Iterator[Grant]:
-        return (g for g in self.grants if g.member == member)
+    def grants_of_member(self, member: int) -> Iterable[Grant]:
+        return self._by_member.get(member, _EMPTY).values()
 
-    def grants_of_role(self, role: int) -> Iterator[Grant]:
-        return (g for g in self.grants if g.role == role)
+    def grants_of_role(self, role: int) -> Iterable[Grant]:
+        return self._by_role.get(role, _EMPTY).values()
 
     def find_grant(self, role: int, member: int, grantor: int) -> Grant | None:
-        for g in self.grants:
-            if g.role == role and g.member == member and g.grantor == grantor:
-                return g
-        return None
+        return self._grants.get((role, member, grantor))
+
+    def grants_between(self, role: int, member: int) -> Iterable[Grant]:
+        """Every row making ``member`` a member of ``role`` (one per grantor)."""
+        return self._by_pair.get((role, member), _EMPTY).values()
 
     # -- changing (each returns a new catalog) -------------------------------------------
 
     def add_role(self, role_without_oid: Role) -> tuple[Catalog, Role]:
-        role = attrs.evolve(role_without_oid, oid=self.next_oid)
-        roles = dict(self.roles)
-        roles[role.oid] = role
-        return attrs.evolve(self, roles=roles, next_oid=self.next_oid + 1), role
+        """Insert a role with the next oid (the ``oid`` given is replaced unless it already is)."""
+        role = (
+            role_without_oid
+            if role_without_oid.oid == self.next_oid
+            else attrs.evolve(role_without_oid, oid=self.next_oid)
+        )
+        new = self._copy()
+        new._roles = self._roles.set(role.oid, role)
+        new._by_name = self._by_name.set(role.name, role.oid)
+        new.next_oid = self.next_oid + 1
+        return new, role
 
     def replace_role(self, role: Role) -> Catalog:
-        roles = dict(self.roles)
-        roles[role.oid] = role
-        return attrs.evolve(self, roles=roles)
+        new = self._copy()
+        old = self._roles[role.oid]
+        new._roles = self._roles.set(role.oid, role)
+        if old.name != role.name:
+            new._by_name = self._by_name.delete(old.name).set(role.name, role.oid)
+        return new
 
     def drop_roles(self, oids: Iterable[int]) -> Catalog:
         gone = frozenset(oids)
-        roles = {oid: r for oid, r in self.roles.items() if oid not in gone}
-        grants = tuple(
-            g
-            for g in self.grants
-            if g.role not in gone and g.member not in gone and g.grantor not in gone
-        )
-        settings = tuple(s for s in self.settings if s.role not in gone)
-        return attrs.evolve(self, roles=roles, grants=grants, settings=settings)
+        new = self._copy()
+        for oid in gone:
+            role = self._roles.get(oid)
+            if role is None:
+                continue
+            new._roles = new._roles.delete(oid)
+            new._by_name = new._by_name.delete(role.name)
+        affected = {
+            g for oid in gone for g in (*self.grants_of_member(oid), *self.grants_of_role(oid))
+        }
+        affected |= {g for g in self._grants.values() if g.grantor in gone}
+        for grant in affected:
+            new._drop(grant)
+        for oid in gone:
+            new._by_member = new._by_member.delete(oid)
+            new._by_role = new._by_role.delete(oid)
+        new.settings = tuple(s for s in self.settings if s.role not in gone)
+        return new
+
+    def put_grant(self, grant: Grant) -> Catalog:
+        """Insert or replace the (role, member, grantor) row."""
+        new = self._copy()
+        new._put(grant)
+        return new
+
+    def remove_grant(self, grant: Grant) -> Catalog:
+        if (grant.role, grant.member, grant.grantor) not in self._grants:
+            return self
+        new = self._copy()
+        new._drop(grant)
+        return new
 
     def set_setting(self, role: int, database: str | None, name: str, value: str | None) -> Catalog:
         """Set (or with ``value`` None, remove) one role setting."""
@@ -161,25 +266,49 @@ class Catalog:
         )
         if value is not None:
             kept = (*kept, RoleSetting(role, database, name, value))
-        return attrs.evolve(self, settings=kept)
+        new = self._copy()
+        new.settings = kept
+        return new
 
     def reset_settings(self, role: int, database: str | None) -> Catalog:
-        kept = tuple(s for s in self.settings if not (s.role == role and s.database == database))
-        return attrs.evolve(self, settings=kept)
+        new = self._copy()
+        new.settings = tuple(
+            s for s in self.settings if not (s.role == role and s.database == database)
+        )
+        return new
 
     def put_table(self, table: Table) -> Catalog:
-        tables = dict(self.tables)
-        tables[table.name] = table
-        return attrs.evolve(self, tables=tables)
+        return self.with_tables({**self.tables, table.name: table})
 
-    def put_grant(self, grant: Grant) -> Catalog:
-        """Insert or replace the (role, member, grantor) row."""
-        key = (grant.role, grant.member, grant.grantor)
-        kept = tuple(g for g in self.grants if (g.role, g.member, g.grantor) != key)
-        return attrs.evolve(self, grants=(*kept, grant))
+    def with_tables(self, tables: Mapping[str, Table]) -> Catalog:
+        new = self._copy()
+        new.tables = MappingProxyType(dict(tables))
+        return new
 
-    def remove_grant(self, grant: Grant) -> Catalog:
-        key = (grant.role, grant.member, grant.grantor)
-        return attrs.evolve(
-            self, grants=tuple(g for g in self.grants if (g.role, g.member, g.grantor) != key)
+    def with_extensions(self, extensions: frozenset[str]) -> Catalog:
+        new = self._copy()
+        new.extensions = extensions
+        return new
+
+    # -- comparing (snapshots) -------------------------------------------------------------
+
+    def _key(self) -> tuple[object, ...]:
+        return (
+            dict(self._roles.items()),
+            dict(self._grants.items()),
+            self.next_oid,
+            self.settings,
+            dict(self.tables),
+            self.databases,
+            self.extensions,
         )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Catalog):
+            return NotImplemented
+        return self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<Catalog {len(self._roles)} roles, {len(self._grants)} grants>"

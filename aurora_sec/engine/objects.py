@@ -79,7 +79,7 @@ def extension(ctx: ExecContext, stmt: st.CreateExtension | st.DropExtension) -> 
                 f'permission denied to create extension "{stmt.name}"',
                 hint="Must be superuser to create this extension.",
             )
-        ctx.catalog = attrs.evolve(catalog, extensions=catalog.extensions | {stmt.name})
+        ctx.catalog = catalog.with_extensions(catalog.extensions | {stmt.name})
         return stmt.tag
     for name in stmt.names:
         if name not in catalog.extensions:
@@ -93,7 +93,7 @@ def extension(ctx: ExecContext, stmt: st.CreateExtension | st.DropExtension) -> 
             raise PostgresError("42704", f'extension "{name}" does not exist')
         if not _may_create_extension(ctx):
             raise PostgresError("42501", f"must be owner of extension {name}")
-    ctx.catalog = attrs.evolve(catalog, extensions=catalog.extensions - set(stmt.names))
+    ctx.catalog = catalog.with_extensions(catalog.extensions - set(stmt.names))
     return stmt.tag
 
 
@@ -179,6 +179,6 @@ def unmodelled(ctx: ExecContext, stmt: st.Unmodelled) -> str:
             if not ctx.superuser and not _owns(ctx, found):
                 raise PostgresError("42501", f"must be owner of table {name}")
             del tables[name]
-        ctx.catalog = attrs.evolve(ctx.catalog, tables=tables)
+        ctx.catalog = ctx.catalog.with_tables(tables)
         return stmt.tag
     raise UnsupportedByEmulator(f"{stmt.tag} statements are not emulated (only role security is)")

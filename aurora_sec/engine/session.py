@@ -79,6 +79,7 @@ class Session:
         self._current_user = role.oid
         #: SET ROLE in force (None: none), kept apart so RESET ROLE and SET SESSION AUTH work.
         self._gucs: dict[str, str] = {}
+        self._gucs_cache: tuple[tuple[object, ...], dict[str, str]] | None = None
         self._tx: _Tx | None = None
         self._apply_role_settings(database.catalog)
 
@@ -413,11 +414,17 @@ class Session:
             )
 
     def _effective_gucs(self) -> dict[str, str]:
+        """The GUCs role statements read; cached until a SET or a new instance configuration."""
+        config = self._config()
+        key = (id(config), tuple(sorted(self._gucs.items())))
+        if self._gucs_cache is not None and self._gucs_cache[0] == key:
+            return self._gucs_cache[1]
         values: dict[str, str] = {}
         for name in ("password_encryption", "createrole_self_grant", "scram_iterations"):
             shown = self._show_value(name)
             if shown is not None:
                 values[name] = shown
+        self._gucs_cache = (key, values)
         return values
 
     def _show_value(self, name: str) -> str | None:

@@ -136,9 +136,7 @@ def add_members(
                 )
             )
             continue
-        existing15 = next(
-            (g for g in catalog.grants_of_role(role.oid) if g.member == member.oid), None
-        )
+        existing15 = next(iter(catalog.grants_between(role.oid, member.oid)), None)
         if existing15 is not None and (not admin or existing15.admin):
             ctx.notify("grant.already", member=member.name, role=role.name)
             continue
@@ -188,9 +186,7 @@ def del_members(
         ctx.catalog = catalog
         return
     for member in members:
-        existing15 = next(
-            (g for g in catalog.grants_of_role(role.oid) if g.member == member.oid), None
-        )
+        existing15 = next(iter(catalog.grants_between(role.oid, member.oid)), None)
         if existing15 is None:
             ctx.notify("revoke.not_member", member=member.name, role=role.name)
             continue

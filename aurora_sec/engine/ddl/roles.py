@@ -98,7 +98,7 @@ def create_role(ctx: ExecContext, stmt: CreateRole) -> str:
     )
     catalog, new = ctx.catalog.add_role(
         Role(
-            oid=0,
+            oid=ctx.catalog.next_oid,
             name=stmt.name,
             superuser=issuper,
             inherit=opts.inherit if opts.inherit is not None else True,

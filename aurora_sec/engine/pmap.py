@@ -1,0 +1,113 @@
+"""An immutable mapping whose updates cost O(1) amortised: a base dict and a small top layer.
+
+The catalog is a value that every statement replaces; copying a dict of 100,000 roles for each
+``ALTER ROLE`` would make a statement cost milliseconds. A :class:`LayeredMap` keeps a large
+``base`` that is never mutated and a small ``top`` layer (with the keys removed since the
+base was made); an update copies only ``top``. When ``top`` grows past a sixteenth of ``base``
+the two are merged into a new base, so the copies amortise to a constant per update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Generic, TypeVar, overload
+
+__all__ = ["LayeredMap"]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+_GONE = object()
+
+
+class LayeredMap(Mapping[K, V], Generic[K, V]):
+    __slots__ = ("_base", "_len", "_top")
+
+    def __init__(self, base: Mapping[K, V] | None = None) -> None:
+        self._base: dict[K, V] = dict(base or {})
+        #: key -> value, or _GONE for a key removed from the base.
+        self._top: dict[K, object] = {}
+        self._len = len(self._base)
+
+    @classmethod
+    def _make(cls, base: dict[K, V], top: dict[K, object], length: int) -> LayeredMap[K, V]:
+        new: LayeredMap[K, V] = object.__new__(cls)
+        if len(top) > 32 and len(top) * 16 > len(base):
+            merged = dict(base)
+            for key, value in top.items():
+                if value is _GONE:
+                    merged.pop(key, None)
+                else:
+                    merged[key] = value  # type: ignore[assignment]
+            base, top = merged, {}
+        new._base, new._top, new._len = base, top, length
+        return new
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def __getitem__(self, key: K) -> V:
+        value = self._top.get(key, self)
+        if value is self:
+            return self._base[key]
+        if value is _GONE:
+            raise KeyError(key)
+        return value  # type: ignore[return-value]
+
+    @overload  # type: ignore[override]
+    def get(self, key: K) -> V | None: ...
+    @overload
+    def get(self, key: K, default: V) -> V: ...
+    def get(self, key: K, default: V | None = None) -> V | None:
+        value = self._top.get(key, self)
+        if value is self:
+            return self._base.get(key, default)
+        if value is _GONE:
+            return default
+        return value  # type: ignore[return-value]
+
+    def __contains__(self, key: object) -> bool:
+        top: dict[object, object] = self._top  # type: ignore[assignment]
+        value = top.get(key, self)
+        if value is self:
+            return key in self._base
+        return value is not _GONE
+
+    def __iter__(self) -> Iterator[K]:
+        top = self._top
+        for key in self._base:
+            if key not in top:
+                yield key
+        for key, value in top.items():
+            if value is not _GONE:
+                yield key
+
+    def __len__(self) -> int:
+        return self._len
+
+    # -- changing (new maps) -------------------------------------------------------------------
+
+    def set(self, key: K, value: V) -> LayeredMap[K, V]:
+        length = self._len if key in self else self._len + 1
+        return self._make(self._base, {**self._top, key: value}, length)
+
+    def delete(self, key: K) -> LayeredMap[K, V]:
+        if key not in self:
+            return self
+        top = dict(self._top)
+        if key in self._base:
+            top[key] = _GONE
+        else:
+            del top[key]
+        return self._make(self._base, top, self._len - 1)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        return len(self) == len(other) and all(
+            k in other and other[k] == v for k, v in self.items()
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"LayeredMap({dict(self.items())!r})"
