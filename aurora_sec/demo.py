@@ -211,6 +211,48 @@ def run_demo(out: Callable[[str], Any] = print, seed: int = 0) -> int:
         reach = acct.reachability(ip, host, 5432, firewall=firewall)
         verdict = "connects" if reach.reachable else f"blocked ({reach.failure}): {reach.reason}"
         out(f"{label} ({ip}): {verdict}")
+    step("Level 3: roles and passwords, as the master user")
+    master = acct.session("prod")
+    for sql in (
+        "CREATE ROLE app LOGIN PASSWORD 'app-secret'",
+        "CREATE ROLE helpdesk LOGIN CREATEROLE",
+        "SELECT rolname, rolsuper, rolcreaterole FROM pg_roles WHERE rolname IN ('postgres', 'rdsadmin') ORDER BY rolname",
+    ):
+        result = master.execute(sql)
+        shown = f" -> {list(result.rows)}" if result.rows is not None else ""
+        out(f"postgres=> {redact(sql)}  {result.tag}{shown}")
+    for sql in (
+        "DROP ROLE rdsadmin",
+        "ALTER ROLE rdsadmin RENAME TO admin",
+        "CREATE ROLE root SUPERUSER",
+    ):
+        out(f"postgres=> {sql}  {psql_error(master, sql)}")
+
+    step("Restricted password management (rds.restrict_password_commands=1 after the reboot)")
+    helpdesk = acct.session("prod", "helpdesk")
+    for sql in ("ALTER ROLE app PASSWORD 'rotated'", "ALTER ROLE app VALID UNTIL '2030-01-01'"):
+        out(f"helpdesk=> {redact(sql)}  {psql_error(helpdesk, sql)}")
+    master.execute("GRANT rds_password TO helpdesk")
+    out("postgres=> GRANT rds_password TO helpdesk  GRANT ROLE")
+    result = helpdesk.execute("ALTER ROLE app PASSWORD 'rotated'")
+    out(f"helpdesk=> ALTER ROLE app PASSWORD '********'  {result.tag}")
     out("")
-    out("(The connection, authentication and SQL levels are the next planes of the emulator.)")
+    out("(The connection level, sslmode negotiation against rds.force_ssl, is the next plane.)")
     return 0
+
+
+def redact(sql: str) -> str:
+    """The statement with its password literal masked, as every output of the library does."""
+    import re
+
+    return re.sub(r"PASSWORD '[^']*'", "PASSWORD '********'", sql)
+
+
+def psql_error(session: Any, sql: str) -> str:
+    from aurora_sec.errors import PostgresError
+
+    try:
+        session.execute(sql)
+    except PostgresError as err:
+        return err.text().replace("\n", " / ")
+    raise AssertionError(f"{sql} should have failed")

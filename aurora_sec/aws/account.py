@@ -7,6 +7,7 @@ inside it. Two accounts with the same seed that receive the same calls are ident
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import threading
 from collections.abc import Mapping
@@ -14,13 +15,17 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from aurora_sec.aws.ec2.backend import Ec2Backend
 from aurora_sec.aws.ec2.client import Ec2Client
+from aurora_sec.aws.iam.backend import IamBackend
+from aurora_sec.aws.iam.client import IamClient
 from aurora_sec.aws.ids import IdGenerator
 from aurora_sec.aws.rds.backend import RdsBackend
 from aurora_sec.aws.rds.client import RdsClient
+from aurora_sec.errors import AwsError
 
 if TYPE_CHECKING:
     from aurora_sec.aws.network import Firewall, Reachability
     from aurora_sec.engine.config import EngineConfig
+    from aurora_sec.engine.session import Session
 
 __all__ = ["Account"]
 
@@ -29,7 +34,7 @@ _REGION_RE = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]")
 
 
 class Account:
-    """An AWS account in one region, with its EC2 (VPC) and RDS state.
+    """An AWS account in one region, with its EC2 (VPC), RDS and IAM state.
 
     >>> acct = Account(account_id="123456789012", region="us-east-1", seed=0)
     >>> rds = acct.client("rds")
@@ -56,35 +61,131 @@ class Account:
         self.lock = threading.RLock()
         self.ec2: Ec2Backend = Ec2Backend(self)
         self.rds: RdsBackend = RdsBackend(self)
+        self.iam: IamBackend = IamBackend(self)
 
     # -- clients -------------------------------------------------------------------------
 
     @overload
-    def client(self, service: Literal["rds"], principal: str | None = None) -> RdsClient: ...
+    def client(
+        self,
+        service: Literal["rds"],
+        principal: str | None = None,
+        *,
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        source_ip: str | None = None,
+    ) -> RdsClient: ...
     @overload
-    def client(self, service: Literal["ec2"], principal: str | None = None) -> Ec2Client: ...
-    def client(self, service: str, principal: str | None = None) -> Any:
-        """A boto3-shaped client for ``"rds"`` or ``"ec2"``.
+    def client(
+        self,
+        service: Literal["ec2"],
+        principal: str | None = None,
+        *,
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        source_ip: str | None = None,
+    ) -> Ec2Client: ...
+    @overload
+    def client(
+        self,
+        service: Literal["iam"],
+        principal: str | None = None,
+        *,
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        source_ip: str | None = None,
+    ) -> IamClient: ...
+    def client(
+        self,
+        service: str,
+        principal: str | None = None,
+        *,
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        source_ip: str | None = None,
+    ) -> Any:
+        """A boto3-shaped client for ``"rds"``, ``"ec2"`` or ``"iam"``.
 
-        With ``principal=None`` the caller is the account's root user and every call is
-        allowed. Evaluating IAM policies for a named principal is the IAM plane's work.
+        * ``principal=None`` (and no key): the account's root user; every call is allowed.
+        * ``principal="arn:aws:iam::<account>:user/alice"`` (or a role, or
+          ``arn:aws:sts::<account>:assumed-role/<role>/<session>``): every call is authorized
+          with IAM's policy evaluation first; a denied call raises AWS's ``AccessDenied`` /
+          ``UnauthorizedOperation`` and changes nothing. A principal that does not exist (or
+          no longer does) gets ``InvalidClientTokenId`` (``AuthFailure`` from EC2).
+        * ``access_key_id=`` / ``secret_access_key=``: the key's user is the principal; the key
+          is checked on every call (unknown key: ``InvalidClientTokenId``; wrong secret:
+          ``SignatureDoesNotMatch``; EC2 answers ``AuthFailure`` to both).
+        * ``source_ip=``: the caller's address, as ``aws:SourceIp`` in every request context.
         """
-        if principal is not None:
-            raise NotImplementedError(
-                "IAM evaluation of a principal's policies is not emulated yet; "
-                "call acct.client(service) without principal= for root access"
+        if service not in ("rds", "ec2", "iam"):
+            raise ValueError(
+                f"unknown or unsupported service: {service!r} (expected 'rds', 'ec2' or 'iam')"
             )
+        if principal is not None:
+            self._check_principal(principal)
+            if access_key_id is not None:
+                raise ValueError("give either principal= or access_key_id=, not both")
+        if (access_key_id is None) != (secret_access_key is None):
+            raise ValueError("access_key_id= and secret_access_key= go together")
+        if access_key_id is not None and not isinstance(access_key_id, str):
+            raise TypeError("access_key_id must be a str")
+        if secret_access_key is not None and not isinstance(secret_access_key, str):
+            raise TypeError("secret_access_key must be a str")
+        context: dict[str, tuple[str, ...]] = {}
+        if source_ip is not None:
+            context["aws:sourceip"] = (str(ipaddress.ip_address(source_ip)),)
+        if access_key_id is not None or context:
+            from aurora_sec.aws.iam.credentials import make_client
+
+            return make_client(self, service, principal, access_key_id, secret_access_key, context)
         if service == "rds":
             return RdsClient(self, principal)
         if service == "ec2":
             return Ec2Client(self, principal)
-        raise ValueError(f"unknown or unsupported service: {service!r} (expected 'rds' or 'ec2')")
+        return IamClient(self, principal)
+
+    def _check_principal(self, principal: str) -> None:
+        if not isinstance(principal, str):
+            raise TypeError("principal must be an ARN (str)")
+        iam = f"arn:{self.partition}:iam::{self.account_id}:"
+        sts = f"arn:{self.partition}:sts::{self.account_id}:assumed-role/"
+        if principal == iam + "root" or principal.startswith((iam + "user/", iam + "role/", sts)):
+            return
+        raise ValueError(
+            f"principal must be the ARN of a user or role of account {self.account_id} "
+            f"(or its root), got {principal!r}"
+        )
 
     def authorize(
         self, service: str, operation_name: str, params: Mapping[str, Any], principal: str | None
     ) -> None:
-        """Decide whether ``principal`` may call the operation (root may call everything)."""
-        return
+        """Decide whether ``principal`` may call the operation (root may call everything).
+
+        Raises the service's denial (``AccessDenied`` / ``UnauthorizedOperation``, HTTP 403)
+        with AWS's message; see :mod:`aurora_sec.aws.iam.enforcement`.
+        """
+        if principal is None:
+            return
+        from aurora_sec.aws.iam.enforcement import authorize
+
+        authorize(self, service, operation_name, params, principal)
+
+    def sign_in(self, user_name: str, password: str) -> str:
+        """Sign in to the console as an IAM user: returns the user's principal ARN.
+
+        The password is checked against the user's login profile. Any failure (no such user,
+        no login profile, wrong password) raises the same error, with the console's text
+        "Your authentication information is incorrect. Please try again." (UNCONFIRMED: the
+        console is no API; code ``AuthFailure``, HTTP 401, are our choice).
+        """
+        user = self.iam.check_password(user_name, password)
+        if user is None:
+            raise AwsError(
+                "AuthFailure",
+                "Your authentication information is incorrect. Please try again.",
+                http_status=401,
+            )
+        return user.arn
 
     # -- what the other planes read ------------------------------------------------------
 
@@ -129,6 +230,41 @@ class Account:
             target=resolved.target,
             port=port,
             firewall=firewall,
+        )
+
+    def session(
+        self,
+        db_cluster_identifier: str,
+        user: str | None = None,
+        *,
+        dbname: str = "postgres",
+        instance: str | None = None,
+    ) -> Session:
+        """A SQL session on the cluster's writer (or ``instance``), past network and login.
+
+        For tests about SQL alone: the session runs as ``user`` (default: the master user)
+        with the configuration the instance runs with now. The client plane's connections end
+        in the same kind of session.
+        """
+        from aurora_sec.engine.session import Session
+        from aurora_sec.errors import ConnectionFailed
+
+        cluster = self.rds.get_cluster(db_cluster_identifier)
+        if instance is None:
+            writer = self.rds.writer_of(cluster)
+            if writer is None:
+                raise ConnectionFailed(
+                    f"cluster {cluster.identifier!r} has no DB instance to connect to"
+                )
+            instance_id = writer.identifier
+        else:
+            instance_id = self.rds.get_instance(instance).identifier
+        database = self.rds.database(cluster.identifier)
+        return Session(
+            database,
+            lambda: self.rds.engine_config(instance_id),
+            user if user is not None else cluster.master_username,
+            dbname=dbname,
         )
 
     def __repr__(self) -> str:

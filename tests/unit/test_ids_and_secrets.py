@@ -9,6 +9,7 @@ import pytest
 
 from aurora_sec.aws.account import Account
 from aurora_sec.aws.ids import IdGenerator
+from aurora_sec.errors import AwsError
 from aurora_sec.secrets import Secret
 
 
@@ -68,6 +69,9 @@ def test_account_arguments_are_checked() -> None:
         Account(region="moon-1")
     with pytest.raises(ValueError, match="unsupported service"):
         Account().client("s3")  # type: ignore[call-overload]
-    with pytest.raises(NotImplementedError):
-        Account().client("rds", principal="arn:aws:iam::123456789012:user/alice")
+    # IAM is emulated: a principal that does not exist is refused at call time, as AWS does.
+    with pytest.raises(AwsError, match="InvalidClientTokenId"):
+        Account().client(
+            "rds", principal="arn:aws:iam::123456789012:user/alice"
+        ).describe_db_clusters()
     assert Account(region="us-gov-west-1").arn("cluster", "x").startswith("arn:aws-us-gov:rds:")

@@ -1,0 +1,233 @@
+"""Sessions: transactions, the Aurora rules through the control plane, and the seed's story."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from aurora_sec.aws.account import Account
+from aurora_sec.aws.rds.client import RdsClient
+from aurora_sec.errors import PostgresError
+
+
+def _cluster(acct: Account, version: str = "15.4", **extra: Any) -> RdsClient:
+    rds = acct.client("rds")
+    rds.create_db_cluster_parameter_group(
+        DBClusterParameterGroupName="g",
+        DBParameterGroupFamily=f"aurora-postgresql{version.split('.')[0]}",
+        Description="d",
+    )
+    rds.create_db_cluster(
+        DBClusterIdentifier="prod",
+        Engine="aurora-postgresql",
+        EngineVersion=version,
+        MasterUsername="postgres",
+        MasterUserPassword="correct-horse-battery",
+        DBClusterParameterGroupName="g",
+        **extra,
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier="prod-1",
+        DBClusterIdentifier="prod",
+        Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large",
+    )
+    return rds
+
+
+def _error(session: Any, sql: str) -> PostgresError:
+    with pytest.raises(PostgresError) as info:
+        session.execute(sql)
+    return info.value
+
+
+def test_master_user_and_bootstrap_roles(acct: Account) -> None:
+    _cluster(acct)
+    s = acct.session("prod")
+    assert s.execute("SELECT current_user, session_user").rows == (("postgres", "postgres"),)
+    assert s.execute("SELECT pg_has_role('rds_superuser', 'MEMBER')").value == "t"
+    assert s.execute("SELECT rolname FROM pg_roles WHERE rolname = 'rdsadmin'").value == "rdsadmin"
+    err = _error(s, "SELECT rolpassword FROM pg_authid")
+    assert (err.sqlstate, err.message) == ("42501", "permission denied for table pg_authid")
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("DROP ROLE rdsadmin", "must be superuser to drop superusers"),
+        ("ALTER ROLE rdsadmin RENAME TO x", "must be superuser to rename superusers"),
+        (
+            "ALTER ROLE rdsadmin PASSWORD 'x'",
+            "must be superuser to alter superuser roles or change superuser attribute",
+        ),
+        (
+            "ALTER ROLE postgres SUPERUSER",
+            "must be superuser to alter superuser roles or change superuser attribute",
+        ),
+        ("CREATE ROLE evil SUPERUSER", "must be superuser to create superusers"),
+    ],
+)
+def test_rdsadmin_is_protected_on_15(acct: Account, sql: str, message: str) -> None:
+    _cluster(acct)
+    err = _error(acct.session("prod"), sql)
+    assert (err.sqlstate, err.message) == ("42501", message)
+
+
+def test_rdsadmin_is_protected_on_16(acct: Account) -> None:
+    _cluster(acct, "16.4")
+    err = _error(acct.session("prod"), "DROP ROLE rdsadmin")
+    assert (err.message, err.detail) == (
+        "permission denied to drop role",
+        "Only roles with the SUPERUSER attribute may drop roles with the SUPERUSER attribute.",
+    )
+
+
+def test_restricted_password_management_end_to_end(acct: Account) -> None:
+    rds = _cluster(acct)
+    s = acct.session("prod")
+    s.execute("CREATE ROLE app LOGIN PASSWORD 'one'")
+    s.execute("CREATE ROLE manager LOGIN CREATEROLE")
+    rds.modify_db_cluster_parameter_group(
+        DBClusterParameterGroupName="g",
+        Parameters=[
+            {
+                "ParameterName": "rds.restrict_password_commands",
+                "ParameterValue": "1",
+                "ApplyMethod": "pending-reboot",
+            }
+        ],
+    )
+    # static: nothing changes until the reboot
+    s.execute("ALTER ROLE app PASSWORD 'two'")
+    assert s.execute("SHOW rds.restrict_password_commands").value == "off"
+    rds.reboot_db_instance(DBInstanceIdentifier="prod-1")
+    assert s.execute("SHOW rds.restrict_password_commands").value == "on"
+    manager = acct.session("prod", "manager")
+    for sql in (
+        "ALTER ROLE app PASSWORD 'three'",
+        "ALTER ROLE app VALID UNTIL '2030-01-01'",
+        "CREATE ROLE x PASSWORD 'p'",
+        "CREATE ROLE y VALID UNTIL 'infinity'",
+        "ALTER ROLE manager PASSWORD 'mine'",
+    ):
+        err = _error(manager, sql)
+        assert (err.sqlstate, err.message) == (
+            "42501",
+            "must be a member of rds_password to alter passwords",
+        ), sql
+    manager.execute("CREATE ROLE z LOGIN")  # no password: not restricted
+    s.execute(
+        "ALTER ROLE app PASSWORD 'three'"
+    )  # the master user is in rds_superuser -> rds_password
+    s.execute("GRANT rds_password TO manager")
+    manager.execute("ALTER ROLE app PASSWORD 'four'")
+
+
+def test_rename_is_restricted_only_for_md5_passwords(acct: Account) -> None:
+    rds = _cluster(acct)
+    s = acct.session("prod")
+    s.execute("SET password_encryption = 'md5'; CREATE ROLE m1 LOGIN PASSWORD 'x'")
+    s.execute("SET password_encryption = 'scram-sha-256'; CREATE ROLE s1 LOGIN PASSWORD 'x'")
+    s.execute("CREATE ROLE manager LOGIN CREATEROLE")
+    rds.modify_db_cluster_parameter_group(
+        DBClusterParameterGroupName="g",
+        Parameters=[
+            {
+                "ParameterName": "rds.restrict_password_commands",
+                "ParameterValue": "1",
+                "ApplyMethod": "pending-reboot",
+            }
+        ],
+    )
+    rds.reboot_db_cluster(DBClusterIdentifier="prod")
+    manager = acct.session("prod", "manager")
+    err = _error(manager, "ALTER ROLE m1 RENAME TO m2")
+    assert err.message == "must be a member of rds_password to alter passwords"
+    assert manager.execute("ALTER ROLE s1 RENAME TO s2").tag == "ALTER ROLE"
+
+
+def test_simple_query_string_is_one_transaction(acct: Account) -> None:
+    _cluster(acct)
+    s = acct.session("prod")
+    err = _error(s, "CREATE ROLE a; CREATE ROLE b; CREATE ROLE a")
+    assert err.sqlstate == "42710"
+    assert s.execute("SELECT count(*) > 0 FROM pg_roles WHERE rolname IN ('a', 'b')").value == "f"
+
+
+def test_explicit_transaction_and_aborted_state(acct: Account) -> None:
+    _cluster(acct)
+    s = acct.session("prod")
+    other = acct.session("prod")
+    s.execute("BEGIN")
+    s.execute("CREATE ROLE t1")
+    assert other.execute("SELECT count(*) FROM pg_roles WHERE rolname = 't1'").value == "0"
+    _error(s, "CREATE ROLE t1")
+    err = _error(s, "CREATE ROLE t2")
+    assert (err.sqlstate, err.message) == (
+        "25P02",
+        "current transaction is aborted, commands ignored until end of transaction block",
+    )
+    assert s.execute("COMMIT").tag == "ROLLBACK"
+    assert other.execute("SELECT count(*) FROM pg_roles WHERE rolname = 't1'").value == "0"
+    s.execute("BEGIN; CREATE ROLE t3; SAVEPOINT sp; CREATE ROLE t4")
+    _error(s, "CREATE ROLE t4")
+    s.execute("ROLLBACK TO SAVEPOINT sp")
+    assert s.execute("COMMIT").tag == "COMMIT"
+    names = other.execute("SELECT rolname FROM pg_roles WHERE rolname IN ('t3', 't4')").rows
+    assert names == (("t3",),)
+
+
+def test_syntax_error_rejects_the_whole_string(acct: Account) -> None:
+    _cluster(acct)
+    s = acct.session("prod")
+    err = _error(s, "CREATE ROLE ok1; CREATE ROLE")
+    assert (err.sqlstate, err.message) == ("42601", "syntax error at end of input")
+    assert s.execute("SELECT count(*) FROM pg_roles WHERE rolname = 'ok1'").value == "0"
+
+
+def test_sslinfo(acct: Account) -> None:
+    _cluster(acct)
+    s = acct.session("prod")
+    err = _error(s, "SELECT ssl_is_used()")
+    assert (err.sqlstate, err.message, err.position) == (
+        "42883",
+        "function ssl_is_used() does not exist",
+        8,
+    )
+    assert s.execute("CREATE EXTENSION sslinfo").tag == "CREATE EXTENSION"
+    assert s.execute("SELECT ssl_is_used()").value == "f"
+    s.execute("CREATE ROLE plain LOGIN")
+    err = _error(acct.session("prod", "plain"), "CREATE EXTENSION IF NOT EXISTS pgcrypto")
+    assert err.sqlstate in ("0A000", "42501")
+
+
+def test_rds_iam_and_rds_ad_exclusive(acct: Account) -> None:
+    _cluster(acct)
+    s = acct.session("prod")
+    s.execute("CREATE ROLE u LOGIN; CREATE ROLE grp; GRANT rds_ad TO grp; GRANT grp TO u")
+    err = _error(s, "GRANT rds_iam TO u")
+    assert err.sqlstate == "42501"
+    s.execute("CREATE ROLE v LOGIN; GRANT rds_iam TO v")
+
+
+def test_master_password_follows_the_control_plane(acct: Account) -> None:
+    rds = _cluster(acct)
+    s = acct.session("prod", "rdsadmin")
+    before = s.execute("SELECT rolpassword FROM pg_authid WHERE rolname = 'postgres'").value
+    assert before is not None and before.startswith("SCRAM-SHA-256$4096:")
+    rds.modify_db_cluster(DBClusterIdentifier="prod", MasterUserPassword="another-password")
+    after = (
+        acct.session("prod", "rdsadmin")
+        .execute("SELECT rolpassword FROM pg_authid WHERE rolname = 'postgres'")
+        .value
+    )
+    assert after != before
+    assert "another-password" not in repr(acct.rds.database("prod").catalog)
+
+
+def test_password_encryption_default_per_version(acct: Account) -> None:
+    _cluster(acct, "13.9")
+    s = acct.session("prod")
+    assert s.execute("SHOW password_encryption").value == "md5"
+    assert s.execute("SET password_encryption = 'on'").tag == "SET"  # 11-13 alias
