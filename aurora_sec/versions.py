@@ -361,6 +361,25 @@ RULES: Mapping[str, Rule] = dict(
             (10, False),
             (42_007_004, True),
         ),
+        # ---- client side (continued): libpq negotiation details ----
+        _rule(
+            "libpq.error_buffer",
+            "earlier attempts' errors: TLS-stage errors reset the buffer (printfPQExpBuffer), or every error accumulates",
+            (10, "reset-on-tls-error"),
+            (14, "accumulate"),
+        ),
+        _rule(
+            "libpq.encryption_negotiation",
+            "PQconnectPoll's SSL retry logic: allow_ssl_try/wait_ssl_try flags, or the allowed/failed encryption methods of 17",
+            (10, "flags"),
+            (17, "methods"),
+        ),
+        _rule(
+            "libpq.tls_version_hint",
+            "a TLS version failure adds 'This may indicate that the server does not support any SSL protocol version between %s and %s.'",
+            (10, False),
+            (13, True),
+        ),
     ]
 )
 
