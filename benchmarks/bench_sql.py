@@ -18,15 +18,14 @@ import gc
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pglast
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aurora_sec.sql import cache_clear  # noqa: E402
-from tests.conformance.emulated import new_session  # noqa: E402
+from aurora_sec.sql import cache_clear
+from tests.conformance.emulated import new_session
 
 STATEMENTS = {
     "alter password": "ALTER ROLE {name} WITH PASSWORD 'hunter2hunter2' VALID UNTIL '2030-01-01'",
@@ -51,7 +50,11 @@ def bench_emulator(template: str, n: int, *, repeated: bool) -> float:
     gc.disable()
     try:
         for i, name in enumerate(names):
-            text = template.format(name="r0" if repeated and not template.startswith(("CREATE", "ALTER ROLE {name} RENAME")) else name)
+            text = template.format(
+                name="r0"
+                if repeated and not template.startswith(("CREATE", "ALTER ROLE {name} RENAME"))
+                else name
+            )
             if not repeated:
                 cache_clear()
             t0 = time.perf_counter()
@@ -86,7 +89,11 @@ def bench_server(template: str, n: int) -> float | None:
                 name = f"r{i}"
                 cur.execute(SETUP.format(name=name))
                 t0 = time.perf_counter()
-                cur.execute(template.format(name=name) if not template.startswith("CREATE") else template.format(name=name + "x"))
+                cur.execute(
+                    template.format(name=name)
+                    if not template.startswith("CREATE")
+                    else template.format(name=name + "x")
+                )
                 samples.append(time.perf_counter() - t0)
                 conn.rollback()
         return _median_us(samples)
@@ -100,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server-n", type=int, default=200)
     parser.add_argument("--no-server", action="store_true")
     args = parser.parse_args(argv)
-    print(f"{'statement':16s} {'pglast.parse_sql':>17s} {'emulator 1st':>13s} {'ratio':>6s} {'emulator again':>15s} {'real PG 15':>11s} {'PG/emulator':>12s}")
+    print(
+        f"{'statement':16s} {'pglast.parse_sql':>17s} {'emulator 1st':>13s} {'ratio':>6s} {'emulator again':>15s} {'real PG 15':>11s} {'PG/emulator':>12s}"
+    )
     for label, template in STATEMENTS.items():
         parse = bench_pglast(template, args.n)
         first = bench_emulator(template, args.n, repeated=False)
@@ -108,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
         server = None if args.no_server else bench_server(template, args.server_n)
         server_text = f"{server:9.1f}us" if server is not None else "-"
         ratio_server = f"{server / first:10.0f}x" if server is not None else "-"
-        print(f"{label:16s} {parse:15.1f}us {first:11.1f}us {first / parse:6.2f} {again:13.1f}us {server_text:>11s} {ratio_server:>12s}")
+        print(
+            f"{label:16s} {parse:15.1f}us {first:11.1f}us {first / parse:6.2f} {again:13.1f}us {server_text:>11s} {ratio_server:>12s}"
+        )
     return 0
 
 
