@@ -31,6 +31,8 @@ _EXPORTS = {
     "Secret": "aurora_sec.secrets",
     "UnsupportedByEmulator": "aurora_sec.aws.rds.errors",
     "classify": "aurora_sec.sql",
+    "Client": "aurora_sec.client.client",
+    "Connection": "aurora_sec.client.client",
     "ServerMessage": "aurora_sec.sql",
     "Session": "aurora_sec.engine.session",
     "Result": "aurora_sec.engine.result",
@@ -44,6 +46,8 @@ if TYPE_CHECKING:
     from aurora_sec.aws.network import FirewallRule as FirewallRule
     from aurora_sec.aws.network import Reachability as Reachability
     from aurora_sec.aws.rds.errors import UnsupportedByEmulator as UnsupportedByEmulator
+    from aurora_sec.client.client import Client as Client
+    from aurora_sec.client.client import Connection as Connection
     from aurora_sec.engine.config import EngineConfig as EngineConfig
     from aurora_sec.engine.result import Result as Result
     from aurora_sec.engine.session import Session as Session

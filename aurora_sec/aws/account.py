@@ -23,6 +23,10 @@ from aurora_sec.aws.rds.client import RdsClient
 from aurora_sec.errors import AwsError
 
 if TYPE_CHECKING:
+    import datetime as _dt
+    from collections.abc import Iterable
+
+    from aurora_sec.aws.connectivity import AccountNetwork
     from aurora_sec.aws.network import Firewall, Reachability
     from aurora_sec.engine.config import EngineConfig
     from aurora_sec.engine.session import Session
@@ -231,6 +235,24 @@ class Account:
             port=port,
             firewall=firewall,
         )
+
+    def network(
+        self, client_ip: str, security_groups: Iterable[str] = (), firewall: Firewall | None = None
+    ) -> AccountNetwork:
+        """The account's endpoints as a client at ``client_ip`` sees them (DNS and TCP)."""
+        from aurora_sec.aws.connectivity import AccountNetwork
+
+        return AccountNetwork(
+            self, client_ip=client_ip, security_groups=frozenset(security_groups), firewall=firewall
+        )
+
+    def clock(self) -> _dt.datetime:
+        """The account's clock (certificate validity, token expiry)."""
+        return self.rds.now
+
+    def ca_bundle_pem(self) -> bytes:
+        """The RDS global CA bundle a user downloads (``global-bundle.pem``)."""
+        return self.rds.pki.ca_bundle_pem(self.region)
 
     def session(
         self,

@@ -36,11 +36,13 @@ from aurora_sec.aws.rds.models import (
 )
 from aurora_sec.catalog import certificates, engine_versions, instance_classes
 from aurora_sec.catalog import parameters as catalog
+from aurora_sec.client.certificates import RdsPki, TlsIdentity
 from aurora_sec.engine.bootstrap import bootstrap_catalog
 from aurora_sec.engine.catalog import Catalog
 from aurora_sec.engine.config import EngineConfig
 from aurora_sec.engine.database import Database
 from aurora_sec.engine.passwords import StoredPassword, md5_secret
+from aurora_sec.engine.server import InstanceServer
 from aurora_sec.errors import AwsError
 from aurora_sec.secrets import Secret
 from aurora_sec.versions import EngineVersion
@@ -109,6 +111,8 @@ class RdsBackend:
         self.endpoints: dict[str, ClusterEndpoint] = {}
         #: The database server storage of each cluster, by cluster resource id (made on first use).
         self.databases: dict[str, Database] = {}
+        self._pki: RdsPki | None = None
+        self._identities: dict[tuple[str, str], TlsIdentity] = {}
         #: The clock used for creation times; tests may set it.
         self.now: _dt.datetime = EPOCH
 
@@ -1065,6 +1069,61 @@ class RdsBackend:
             return StoredPassword("md5", secret=md5_secret(plain, cluster.master_username))
         return StoredPassword(
             "scram-sha-256", plain=Secret(plain), salt=self._account.ids.token("scram-salt", 16)
+        )
+
+    # ------------------------------------------------------------- TLS and servers ------
+
+    @property
+    def pki(self) -> RdsPki:
+        """The RDS certificate authorities as this account sees them (built on first use)."""
+        if self._pki is None:
+            self._pki = RdsPki(serials=self._account.ids)
+        return self._pki
+
+    def tls_identity(self, instance_id: str, tls_versions: tuple[str, ...]) -> TlsIdentity:
+        """The certificate an instance presents: CN = its endpoint, SANs = cluster, reader and
+        instance endpoints (aurora-facts.md section 3), issued by its CA (issued once, cached)."""
+        instance = self.get_instance(instance_id)
+        key = (instance.identifier, instance.ca_identifier)
+        identity = self._identities.get(key)
+        if identity is None:
+            cluster = self.clusters[instance.cluster_id]
+            names = (
+                self.host("cluster", cluster.identifier),
+                self.host("reader", cluster.identifier),
+                self.host("instance", instance.identifier),
+            )
+            identity = self.pki.issue_server_identity(
+                instance.ca_identifier,
+                self._account.region,
+                common_name=names[2],
+                dns_names=names,
+                issued_at=self.now,
+            )
+            self._identities[key] = identity
+        return identity.with_tls_versions(tls_versions)
+
+    def instance_server(self, instance_id: str, *, client_ip: str, host: str) -> InstanceServer:
+        """The server a client at ``client_ip`` reaches on this instance through ``host``."""
+        instance = self.get_instance(instance_id)
+        cluster = self.clusters[instance.cluster_id]
+        account = self._account
+
+        def check_token(user: str, token: str) -> bool:
+            from aurora_sec.aws.iam.dbauth import verify_db_auth_token
+
+            live = self.clusters.get(cluster.identifier)
+            if live is None or not live.iam_auth:
+                return False
+            return verify_db_auth_token(account, token, host, live.port, user).ok
+
+        return InstanceServer(
+            self.database(cluster.identifier),
+            lambda: self.engine_config(instance.identifier),
+            lambda versions: self.tls_identity(instance.identifier, versions),
+            client_address=client_ip,
+            now=lambda: self.now,
+            check_token=check_token,
         )
 
     def master_password(self, cluster_id: str) -> Secret:

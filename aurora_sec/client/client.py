@@ -1,0 +1,125 @@
+"""A client machine that connects: ``aurora_sec.Client(acct, ip=..., driver=...)``.
+
+The machine has an address, a driver (libpq or pgjdbc) of some version, environment variables
+and an in-memory file system. ``connect`` parses the connection string as that driver does,
+negotiates over the account's network (security groups, firewall, the instance's TLS and
+pg_hba), and returns a :class:`Connection` whose session runs SQL, or raises
+:class:`~aurora_sec.errors.ConnectionFailed` with exactly what the driver prints.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal, Protocol
+
+import attrs
+
+from aurora_sec.client.conninfo import Libpq, connect_options
+from aurora_sec.client.jdbc_url import Pgjdbc, parse_jdbc_url
+from aurora_sec.client.machine import ClientMachine
+from aurora_sec.client.negotiation import (
+    Accepted,
+    Attempt,
+    Network,
+    Outcome,
+    negotiate_libpq,
+    negotiate_pgjdbc,
+)
+from aurora_sec.errors import ConnectionFailed
+
+__all__ = ["Client", "ConnectTarget", "Connection"]
+
+
+class ConnectTarget(Protocol):
+    """What a client needs from the world it connects into (an Account provides it)."""
+
+    def network(self, client_ip: str, security_groups: Iterable[str], firewall: Any) -> Network: ...
+
+    def clock(self) -> _dt.datetime: ...
+
+
+@attrs.frozen
+class Connection:
+    """An open connection: its session, its TLS state and how it got there."""
+
+    session: Any = attrs.field(repr=False)
+    outcome: Outcome = attrs.field(repr=False)
+
+    @property
+    def ssl(self) -> Any:
+        """None, or the protocol/cipher/bits the server reports (``pg_stat_ssl``)."""
+        return self.session.ssl
+
+    @property
+    def trace(self) -> tuple[Attempt, ...]:
+        """Every attempt the driver made (prefer/allow may make two)."""
+        return self.outcome.attempts
+
+    def execute(self, sql: str) -> Any:
+        return self.session.execute(sql)
+
+    def __repr__(self) -> str:
+        ssl = self.ssl
+        how = f"{ssl.version} {ssl.cipher}" if ssl is not None else "no encryption"
+        return f"<Connection {self.session.session_user}@{self.outcome.host} ({how})>"
+
+
+def _major(version: str | int | None, default: int) -> int:
+    if version is None:
+        return default
+    return int(str(version).split(".")[0])
+
+
+class Client:
+    """A machine with an IP address, a driver and its version, environment and files."""
+
+    def __init__(
+        self,
+        account: ConnectTarget,
+        *,
+        ip: str,
+        driver: Literal["libpq", "pgjdbc"] = "libpq",
+        driver_version: str | int | None = None,
+        env: Mapping[str, str] | None = None,
+        files: Mapping[str, bytes | str] | None = None,
+        security_groups: Iterable[str] = (),
+        firewall: Any = None,
+    ) -> None:
+        if driver not in ("libpq", "pgjdbc"):
+            raise ValueError(f"driver must be 'libpq' or 'pgjdbc', not {driver!r}")
+        self._account = account
+        self.ip = ip
+        self.driver = driver
+        self.machine = ClientMachine(env=dict(env or {}), files=dict(files or {}))
+        self._security_groups = tuple(security_groups)
+        self._firewall = firewall
+        if driver == "libpq":
+            self.libpq: Libpq | None = Libpq(major=_major(driver_version, 17))
+            self.pgjdbc: Pgjdbc | None = None
+        else:
+            self.libpq = None
+            self.pgjdbc = Pgjdbc(version=str(driver_version)) if driver_version else Pgjdbc()
+
+    def _network(self) -> Network:
+        return self._account.network(self.ip, self._security_groups, self._firewall)
+
+    def attempt(self, dsn: str, **properties: str) -> Outcome:
+        """Negotiate and return the outcome (never raises for a refused connection)."""
+        now = self._account.clock()
+        if self.driver == "libpq":
+            assert self.libpq is not None
+            options = connect_options(dsn, self.machine, self.libpq)
+            return negotiate_libpq(options, self._network(), machine=self.machine, now=now)
+        url = parse_jdbc_url(dsn, properties or None, self.machine, self.pgjdbc)
+        return negotiate_pgjdbc(url, self._network(), machine=self.machine, now=now)
+
+    def connect(self, dsn: str, **properties: str) -> Connection:
+        """Connect like the driver; raise ConnectionFailed with the driver's text on failure."""
+        outcome = self.attempt(dsn, **properties)
+        if not outcome.ok or not isinstance(outcome.verdict, Accepted):
+            raise ConnectionFailed(outcome.message or "connection failed")
+        return Connection(outcome.verdict.session, outcome)
+
+    def __repr__(self) -> str:
+        return f"<Client {self.ip} {self.driver}>"
