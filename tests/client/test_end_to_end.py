@@ -219,7 +219,7 @@ def test_iam_database_authentication() -> None:
         ),
     )
     acct.session("prod").execute("CREATE ROLE iamuser LOGIN; GRANT rds_iam TO iamuser")
-    signer = acct.client(
+    signer: Any = acct.client(
         "rds", access_key_id=key["AccessKeyId"], secret_access_key=key["SecretAccessKey"]
     )
     token = signer.generate_db_auth_token(
