@@ -236,8 +236,38 @@ def run_demo(out: Callable[[str], Any] = print, seed: int = 0) -> int:
     out("postgres=> GRANT rds_password TO helpdesk  GRANT ROLE")
     result = helpdesk.execute("ALTER ROLE app PASSWORD 'rotated'")
     out(f"helpdesk=> ALTER ROLE app PASSWORD '********'  {result.tag}")
-    out("")
-    out("(The connection level, sslmode negotiation against rds.force_ssl, is the next plane.)")
+    step("Connections: libpq's sslmode against rds.force_ssl=1")
+    from aurora_sec.client.client import Client
+    from aurora_sec.errors import ConnectionFailed
+
+    dsn = f"host={host} dbname=postgres user=app password=rotated"
+    for label, client in (
+        (
+            "PGSSLMODE=disable",
+            Client(acct, ip=OFFICE_IP, driver_version=15, env={"PGSSLMODE": "disable"}),
+        ),
+        (
+            "sslmode=verify-full, no root certificate",
+            Client(acct, ip=OFFICE_IP, driver_version=15, env={"PGSSLMODE": "verify-full"}),
+        ),
+    ):
+        try:
+            client.connect(dsn)
+        except ConnectionFailed as err:
+            out(f"{label}:")
+            out(f"  psql: error: {err}".replace("rotated", "********"))
+    default = Client(acct, ip=OFFICE_IP, driver_version=15).connect(dsn)
+    out(
+        f"default (prefer): SSL connection (protocol: {default.ssl.version}, cipher: {default.ssl.cipher}, bits: {default.ssl.bits})"
+    )
+    verified = Client(
+        acct, ip=OFFICE_IP, driver_version=15, files={"global-bundle.pem": acct.ca_bundle_pem()}
+    ).connect(dsn + " sslmode=verify-full sslrootcert=global-bundle.pem")
+    master.execute("CREATE EXTENSION sslinfo")
+    row = verified.execute("SELECT ssl_is_used(), ssl_cipher()").rows
+    out(
+        f"verify-full with global-bundle.pem: connected; SELECT ssl_is_used(), ssl_cipher() -> {list(row or ())}"
+    )
     return 0
 
 
