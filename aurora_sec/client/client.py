@@ -26,6 +26,7 @@ from aurora_sec.client.negotiation import (
     negotiate_libpq,
     negotiate_pgjdbc,
 )
+from aurora_sec.client.verify import CertificateChecker
 from aurora_sec.errors import ConnectionFailed
 
 __all__ = ["Client", "ConnectTarget", "Connection"]
@@ -94,6 +95,8 @@ class Client:
         self.machine = ClientMachine(env=dict(env or {}), files=dict(files or {}))
         self._security_groups = tuple(security_groups)
         self._firewall = firewall
+        #: Certificate checks are cached per chain and clock window, like a TLS session cache.
+        self._checker = CertificateChecker()
         if driver == "libpq":
             self.libpq: Libpq | None = Libpq(major=_major(driver_version, 17))
             self.pgjdbc: Pgjdbc | None = None
@@ -110,9 +113,13 @@ class Client:
         if self.driver == "libpq":
             assert self.libpq is not None
             options = connect_options(dsn, self.machine, self.libpq)
-            return negotiate_libpq(options, self._network(), machine=self.machine, now=now)
+            return negotiate_libpq(
+                options, self._network(), machine=self.machine, now=now, checker=self._checker
+            )
         url = parse_jdbc_url(dsn, properties or None, self.machine, self.pgjdbc)
-        return negotiate_pgjdbc(url, self._network(), machine=self.machine, now=now)
+        return negotiate_pgjdbc(
+            url, self._network(), machine=self.machine, now=now, checker=self._checker
+        )
 
     def connect(self, dsn: str, **properties: str) -> Connection:
         """Connect like the driver; raise ConnectionFailed with the driver's text on failure."""

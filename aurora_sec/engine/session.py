@@ -416,9 +416,10 @@ class Session:
     def _effective_gucs(self) -> dict[str, str]:
         """The GUCs role statements read; cached until a SET or a new instance configuration."""
         config = self._config()
-        key = (id(config), tuple(sorted(self._gucs.items())))
-        if self._gucs_cache is not None and self._gucs_cache[0] == key:
-            return self._gucs_cache[1]
+        key = (config, tuple(sorted(self._gucs.items())))
+        cached = self._gucs_cache
+        if cached is not None and cached[0][0] is config and cached[0][1] == key[1]:
+            return cached[1]
         values: dict[str, str] = {}
         for name in ("password_encryption", "createrole_self_grant", "scram_iterations"):
             shown = self._show_value(name)

@@ -112,6 +112,8 @@ class RdsBackend:
         #: The database server storage of each cluster, by cluster resource id (made on first use).
         self.databases: dict[str, Database] = {}
         self._pki: RdsPki | None = None
+        #: The EngineConfig of each instance, valid while the instance record is unchanged.
+        self._configs: dict[str, tuple[Instance, EngineConfig]] = {}
         self._identities: dict[tuple[str, str], TlsIdentity] = {}
         #: The clock used for creation times; tests may set it.
         self.now: _dt.datetime = EPOCH
@@ -1022,7 +1024,12 @@ class RdsBackend:
 
     def engine_config(self, instance_id: str) -> EngineConfig:
         instance = self.get_instance(instance_id)
-        return EngineConfig(instance.engine_version, instance.running)
+        cached = self._configs.get(instance.identifier)
+        if cached is not None and cached[0] is instance:
+            return cached[1]
+        config = EngineConfig(instance.engine_version, instance.running)
+        self._configs[instance.identifier] = (instance, config)
+        return config
 
     def security_group_in_use(self, group_id: str) -> bool:
         return any(group_id in c.security_group_ids for c in self.clusters.values())
