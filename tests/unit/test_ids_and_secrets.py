@@ -75,3 +75,15 @@ def test_account_arguments_are_checked() -> None:
             "rds", principal="arn:aws:iam::123456789012:user/alice"
         ).describe_db_clusters()
     assert Account(region="us-gov-west-1").arn("cluster", "x").startswith("arn:aws-us-gov:rds:")
+
+
+def test_postgres_errors_have_psycopgs_classes() -> None:
+    from aurora_sec import errors
+
+    err = errors.PostgresError("42501", "permission denied to create role", detail="d")
+    assert isinstance(err, errors.InsufficientPrivilege)
+    assert isinstance(err, errors.PostgresError)
+    assert (err.sqlstate, err.detail) == ("42501", "d")
+    assert type(pickle.loads(pickle.dumps(err))) is errors.InsufficientPrivilege
+    assert type(errors.PostgresError("99999", "x")) is errors.PostgresError
+    assert errors.SQLSTATE_CLASSES["42710"] is errors.DuplicateObject
