@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from aurora_sec.aws.connectivity import AccountNetwork
     from aurora_sec.aws.network import Firewall, Reachability
+    from aurora_sec.aws.snapshots import AccountSnapshot
     from aurora_sec.engine.config import EngineConfig
     from aurora_sec.engine.session import Session
 
@@ -235,6 +236,20 @@ class Account:
             port=port,
             firewall=firewall,
         )
+
+    def snapshot(self) -> AccountSnapshot:
+        """The whole state of the account, to :meth:`restore` later (cheap: shallow copies)."""
+        from aurora_sec.aws.snapshots import take
+
+        with self.lock:
+            return take(self)
+
+    def restore(self, snapshot: AccountSnapshot) -> None:
+        """Put the account back in the state of ``snapshot`` (open sessions see the new state)."""
+        from aurora_sec.aws.snapshots import restore
+
+        with self.lock:
+            restore(self, snapshot)
 
     def network(
         self, client_ip: str, security_groups: Iterable[str] = (), firewall: Firewall | None = None

@@ -42,5 +42,9 @@ class Database:
     def bootstrapped(self) -> bool:
         return self._catalog is not None
 
+    def reset(self) -> None:
+        """Forget the catalog: the next use bootstraps it again."""
+        self._catalog = None
+
     def commit(self, catalog: Catalog) -> None:
         self._catalog = catalog
