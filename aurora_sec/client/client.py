@@ -28,6 +28,7 @@ from aurora_sec.client.negotiation import (
 )
 from aurora_sec.client.verify import CertificateChecker
 from aurora_sec.errors import ConnectionFailed
+from aurora_sec.versions import behaviour
 
 __all__ = ["Client", "ConnectTarget", "Connection"]
 
@@ -59,6 +60,42 @@ class Connection:
 
     def execute(self, sql: str) -> Any:
         return self.session.execute(sql)
+
+    def banner(self, psql_version: str) -> str:
+        """What psql ``psql_version`` (e.g. ``"15.4"``) prints when this connection opens.
+
+        connection_warnings() in psql's startup.c: ``psql (X)`` or ``psql (X, server Y)``,
+        the major-version WARNING when the majors differ, then printSSLInfo's line (its format
+        per psql major is the rule ``psql.ssl_banner``), then ``Type "help" for help.``
+        """
+        server = self.session.guc("server_version") or ""
+        client_major = int(psql_version.split(".")[0])
+        server_major = int(server.split(".")[0]) if server else client_major
+        lines = [
+            f"psql ({psql_version})"
+            if server == psql_version
+            else f"psql ({psql_version}, server {server})"
+        ]
+        if server_major != client_major:
+            lines.append(
+                f"WARNING: psql major version {client_major}, server major version {server_major}.\n"
+                "         Some psql features might not work."
+            )
+        ssl = self.ssl
+        if ssl is not None:
+            template = str(behaviour("psql.ssl_banner", client_major))
+            lines.append(
+                template.format(
+                    protocol=ssl.version,
+                    cipher=ssl.cipher,
+                    bits=ssl.bits,
+                    compression="off",
+                    # UNCONFIRMED: libpq 17 sends ALPN "postgresql"; servers before 17 answer none.
+                    alpn="postgresql" if server_major >= 17 else "none",
+                )
+            )
+        lines.append('Type "help" for help.')
+        return "\n".join(lines)
 
     def __repr__(self) -> str:
         ssl = self.ssl

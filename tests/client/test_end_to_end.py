@@ -244,3 +244,36 @@ def test_iam_database_authentication() -> None:
         in str(err.value)
     )
     assert token not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("psql", "server", "expected"),
+    [
+        (
+            "15.4",
+            "15.4",
+            [
+                "psql (15.4)",
+                "SSL connection (protocol: TLSv1.3, cipher: TLS_AES_256_GCM_SHA384, compression: off)",
+                'Type "help" for help.',
+            ],
+        ),
+        (
+            "14.9",
+            "15.4",
+            [
+                "psql (14.9, server 15.4)",
+                "WARNING: psql major version 14, server major version 15.",
+                "         Some psql features might not work.",
+                "SSL connection (protocol: TLSv1.3, cipher: TLS_AES_256_GCM_SHA384, bits: 256, compression: off)",
+                'Type "help" for help.',
+            ],
+        ),
+    ],
+)
+def test_psql_banner(psql: str, server: str, expected: list[str]) -> None:
+    acct, hosts = world(server)
+    conn = laptop(acct, driver_version=psql.split(".")[0]).connect(
+        f"host={hosts['cluster']} dbname=postgres user=postgres password={PASSWORD} sslmode=require"
+    )
+    assert conn.banner(psql).split("\n") == expected
