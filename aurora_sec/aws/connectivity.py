@@ -53,8 +53,16 @@ class AccountNetwork:
         self._resolved[address] = resolved
         return (address,)
 
+    def _by_address(self, address: str) -> ResolvedEndpoint | None:
+        """An instance reached by its address directly (libpq's ``hostaddr``)."""
+        rds = self._account.rds
+        for instance in rds.instances.values():
+            if address in (instance.private_ip, instance.public_ip):
+                return rds.resolve_endpoint(rds.host("instance", instance.identifier))
+        return None
+
     def connect(self, address: str, port: int) -> ServerEndpoint | Unreachable:
-        resolved = self._resolved.get(address)
+        resolved = self._resolved.get(address) or self._by_address(address)
         if resolved is None or resolved.instance_id is None:
             return Unreachable("timeout")
         result = reach(
