@@ -46,6 +46,8 @@ __all__ = ["Session"]
 class _Tx:
     work: Catalog
     explicit: bool
+    #: The committed catalog this transaction started from.
+    base: Catalog
     gucs: dict[str, str]
     current_user: int
     session_user: int
@@ -172,6 +174,7 @@ class Session:
         self._tx = _Tx(
             work=self._db.catalog,
             explicit=explicit,
+            base=self._db.catalog,
             gucs=dict(self._gucs),
             current_user=self._current_user,
             session_user=self._session_user,
@@ -181,6 +184,17 @@ class Session:
         tx = self._tx
         assert tx is not None
         self._tx = None
+        if commit and not tx.aborted and tx.work is not tx.base and self._db.catalog is not tx.base:
+            # Another session committed role changes since this transaction began: rather
+            # than lose one of the two, this one fails, as a serializable transaction would.
+            self._gucs = tx.gucs
+            self._current_user = tx.current_user
+            self._session_user = tx.session_user
+            raise PostgresError(
+                "40001",
+                "could not serialize access due to concurrent update",
+                hint="The transaction might succeed if retried.",
+            )
         if commit and not tx.aborted:
             self._db.commit(tx.work)
             for name, before in tx.local_undo.items():

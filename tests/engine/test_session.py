@@ -231,3 +231,26 @@ def test_password_encryption_default_per_version(acct: Account) -> None:
     s = acct.session("prod")
     assert s.execute("SHOW password_encryption").value == "md5"
     assert s.execute("SET password_encryption = 'on'").tag == "SET"  # 11-13 alias
+
+
+def test_concurrent_transactions_never_lose_a_commit(acct: Account) -> None:
+    _cluster(acct)
+    first, second, reader = acct.session("prod"), acct.session("prod"), acct.session("prod")
+    first.execute("BEGIN; CREATE ROLE from_first")
+    second.execute("BEGIN; CREATE ROLE from_second")
+    assert reader.execute("SELECT count(*) FROM pg_roles WHERE rolname = 'from_first'").value == "0"
+    assert first.execute("COMMIT").tag == "COMMIT"
+    err = _error(second, "COMMIT")
+    assert (err.sqlstate, err.message) == (
+        "40001",
+        "could not serialize access due to concurrent update",
+    )
+    assert not second.in_transaction
+    names = reader.execute(
+        "SELECT rolname FROM pg_roles WHERE rolname IN ('from_first', 'from_second')"
+    ).rows
+    assert names == (("from_first",),)
+    # a read-only transaction commits whatever others did
+    second.execute("BEGIN; SELECT current_user")
+    first.execute("CREATE ROLE another")
+    assert second.execute("COMMIT").tag == "COMMIT"
