@@ -1,4 +1,6 @@
-"""The ``aurora-sec`` command line: ``aurora-sec demo`` (and, as the planes land, more).
+"""The ``aurora-sec`` command line: ``demo``, ``lint``, ``connect`` and ``policy simulate``.
+
+Each subcommand but ``demo`` lives in its own module of :mod:`aurora_sec.cli_commands`.
 
 Errors go to stderr; the exit status is 0 on success, 1 when the command ran and found a
 failure, 2 for bad usage (argparse's convention).
@@ -29,6 +31,11 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--seed", type=int, default=0, help="seed of the emulated account (default 0)"
     )
+    from aurora_sec.cli_commands import connect, lint, policy
+
+    lint.add_parser(sub)
+    connect.add_parser(sub)
+    policy.add_parser(sub)
     return parser
 
 
@@ -44,6 +51,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         from aurora_sec.demo import run_demo
 
         return run_demo(seed=args.seed)
+    runner = getattr(args, "run", None)
+    if runner is not None:
+        from aurora_sec.cli_commands import UsageError
+
+        try:
+            status: int = runner(args)
+        except UsageError as err:
+            print(f"aurora-sec {args.command}: error: {err}", file=sys.stderr)
+            return 2
+        return status
     parser.print_help(sys.stderr)
     return 2
 

@@ -15,7 +15,7 @@ from typing import Any, Literal, Protocol
 
 import attrs
 
-from aurora_sec.client.conninfo import Libpq, connect_options
+from aurora_sec.client.conninfo import ConnectOptions, Libpq, connect_options
 from aurora_sec.client.jdbc_url import Pgjdbc, parse_jdbc_url
 from aurora_sec.client.machine import ClientMachine
 from aurora_sec.client.negotiation import (
@@ -134,6 +134,9 @@ class Client:
         self._firewall = firewall
         #: Certificate checks are cached per chain and clock window, like a TLS session cache.
         self._checker = CertificateChecker()
+        #: Parsed connection strings: the machine (environment, files) never changes, so the
+        #: options a string resolves to do not either.
+        self._options: dict[str, ConnectOptions] = {}
         if driver == "libpq":
             self.libpq: Libpq | None = Libpq(major=_major(driver_version, 17))
             self.pgjdbc: Pgjdbc | None = None
@@ -149,7 +152,11 @@ class Client:
         now = self._account.clock()
         if self.driver == "libpq":
             assert self.libpq is not None
-            options = connect_options(dsn, self.machine, self.libpq)
+            options = self._options.get(dsn)
+            if options is None:
+                options = connect_options(dsn, self.machine, self.libpq)
+                if len(self._options) < 256:
+                    self._options[dsn] = options
             return negotiate_libpq(
                 options, self._network(), machine=self.machine, now=now, checker=self._checker
             )

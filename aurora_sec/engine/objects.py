@@ -150,13 +150,16 @@ def unmodelled(ctx: ExecContext, stmt: st.Unmodelled) -> str:
                 if parsed.privileges
                 else ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
             )
-            grantees = [ctx.resolve(ref) for ref in stmt.roles]
+            # PUBLIC is the pseudo-role 0 in an ACL, not a role to look up.
+            grantee_oids = [
+                0 if ref.kind is st.RoleRefKind.PUBLIC else ctx.resolve(ref).oid for ref in stmt.roles
+            ]
             catalog = ctx.catalog
             for relation in stmt.relations:
                 table = _table(ctx, relation.name)
                 if not ctx.superuser and not _owns(ctx, table):
                     raise PostgresError("42501", f"permission denied for table {relation.name}")
-                pairs = {(g.oid, p) for g in grantees for p in privileges}
+                pairs = {(g, p) for g in grantee_oids for p in privileges}
                 acl = table.acl | pairs if parsed.is_grant else table.acl - pairs
                 catalog = catalog.put_table(attrs.evolve(table, acl=frozenset(acl)))
             ctx.catalog = catalog

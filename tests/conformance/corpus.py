@@ -691,6 +691,20 @@ CASES: list[Case] = [
             "SELECT rolname FROM pg_roles WHERE rolname = 'plain'",
         ],
     ),
+    _case("table-privileges", "1.1 (DROP ROLE dependencies)", "rdsadmin", [
+        "CREATE TABLE t2 (i int)",
+        "GRANT SELECT ON t2 TO PUBLIC",
+        "GRANT SELECT, INSERT ON t2 TO target",
+        "DROP ROLE target",
+        "REVOKE ALL ON t2 FROM target",
+        "REVOKE SELECT ON t2 FROM PUBLIC",
+        "DROP ROLE target",
+        "ALTER TABLE t2 OWNER TO grp",
+        "DROP ROLE grp",
+        "DROP TABLE t2",
+        "DROP ROLE grp",
+        "DROP TABLE IF EXISTS t2",
+    ]),
     # ------------------------------------------------------------- createrole_self_grant -----
     _case(
         "createrole-self-grant",

@@ -1,0 +1,1 @@
+"""Tests of the ``aurora-sec`` subcommands (lint, connect, policy simulate)."""
