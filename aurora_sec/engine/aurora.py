@@ -8,6 +8,7 @@
   configuration the control plane computes leaves it out below that.
 * A role may not hold both ``rds_iam`` and ``rds_ad``, directly or through nested membership
   (S2).
+* rds_superuser's membership in rds_password cannot be revoked (S3).
 
 UNCONFIRMED (docs/fidelity.md): the SQLSTATE of the rds_password error (42501 is used) and its
 place in the order of checks (before PostgreSQL's own, as a utility hook runs), and the text
@@ -19,6 +20,7 @@ from __future__ import annotations
 from aurora_sec.engine import membership
 from aurora_sec.engine.config import EngineConfig
 from aurora_sec.engine.ddl.context import ExecContext
+from aurora_sec.errors import PostgresError
 from aurora_sec.sql import statements as st
 
 __all__ = ["check"]
@@ -46,6 +48,14 @@ def check(ctx: ExecContext, stmt: st.Statement, config: EngineConfig) -> None:
         and not _member_of(ctx, "rds_password")
     ):
         raise ctx.fail("aurora.password_restricted")
+    if isinstance(stmt, st.RevokeRole) and not ctx.superuser:
+        # S3: "The rds_superuser role has membership for the rds_password role by default, and
+        # you can't change this." UNCONFIRMED text: PostgreSQL's revoke refusal, without DETAIL.
+        names = {r.name for r in stmt.roles}
+        if "rds_password" in names and any(
+            ref.kind is st.RoleRefKind.NAME and ref.name == "rds_superuser" for ref in stmt.grantees
+        ):
+            raise PostgresError("42501", 'permission denied to revoke role "rds_password"')
     if isinstance(stmt, st.GrantRole):
         names = {r.name for r in stmt.roles}
         if names & {"rds_iam", "rds_ad"}:

@@ -152,7 +152,8 @@ def unmodelled(ctx: ExecContext, stmt: st.Unmodelled) -> str:
             )
             # PUBLIC is the pseudo-role 0 in an ACL, not a role to look up.
             grantee_oids = [
-                0 if ref.kind is st.RoleRefKind.PUBLIC else ctx.resolve(ref).oid for ref in stmt.roles
+                0 if ref.kind is st.RoleRefKind.PUBLIC else ctx.resolve(ref).oid
+                for ref in stmt.roles
             ]
             catalog = ctx.catalog
             for relation in stmt.relations:

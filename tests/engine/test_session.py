@@ -254,3 +254,14 @@ def test_concurrent_transactions_never_lose_a_commit(acct: Account) -> None:
     second.execute("BEGIN; SELECT current_user")
     first.execute("CREATE ROLE another")
     assert second.execute("COMMIT").tag == "COMMIT"
+
+
+def test_rds_superuser_keeps_rds_password(acct: Account) -> None:
+    _cluster(acct)
+    err = _error(acct.session("prod"), "REVOKE rds_password FROM rds_superuser")
+    assert (err.sqlstate, err.message) == (
+        "42501",
+        'permission denied to revoke role "rds_password"',
+    )
+    s = acct.session("prod")
+    assert s.execute("SELECT pg_has_role('rds_superuser', 'rds_password', 'MEMBER')").value == "t"
