@@ -166,7 +166,7 @@ class Session:
         if self._tx is not None and not self._tx.explicit:
             self._end(commit=True)
         last = results[-1]
-        return attrs.evolve(last, results=tuple(results))
+        return Result(last.tag, last.columns, last.rows, last.notices, tuple(results))
 
     # ------------------------------------------------------------------- transactions ----
 

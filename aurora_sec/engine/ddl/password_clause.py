@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 
 from aurora_sec.engine.ddl.context import ExecContext
@@ -55,19 +56,28 @@ def encrypt_password(ctx: ExecContext, role_name: str, spec: PasswordSpec) -> St
     )
 
 
-def parse_valid_until(ctx: ExecContext, text: str) -> str:
-    """``timestamptz_in`` for the forms a VALID UNTIL takes; 22007 for anything else."""
+@functools.lru_cache(maxsize=1024)
+def _timestamptz(text: str) -> str | None:
+    """The stored form of a VALID UNTIL text, or None when timestamptz_in refuses it (a pure
+    function of the text, memoised)."""
     lowered = text.strip().lower()
     if lowered in _SPECIAL_TIMESTAMPS:
         return _SPECIAL_TIMESTAMPS[lowered]
     m = _DATE_RE.fullmatch(text)
-    if m is not None:
-        year, month, day = int(m[1]), int(m[2]), int(m[3])
-        hour, minute, second = int(m[4] or 0), int(m[5] or 0), int(m[6] or 0)
-        try:
-            moment = _dt.datetime(year, month, day, hour, minute, second, tzinfo=_dt.UTC)
-        except ValueError:
-            moment = None
-        if moment is not None:
-            return moment.strftime("%Y-%m-%d %H:%M:%S+00")
-    raise ctx.fail("timestamp.invalid", value=text)
+    if m is None:
+        return None
+    year, month, day = int(m[1]), int(m[2]), int(m[3])
+    hour, minute, second = int(m[4] or 0), int(m[5] or 0), int(m[6] or 0)
+    try:
+        moment = _dt.datetime(year, month, day, hour, minute, second, tzinfo=_dt.UTC)
+    except ValueError:
+        return None
+    return moment.strftime("%Y-%m-%d %H:%M:%S+00")
+
+
+def parse_valid_until(ctx: ExecContext, text: str) -> str:
+    """``timestamptz_in`` for the forms a VALID UNTIL takes; 22007 for anything else."""
+    stored = _timestamptz(text)
+    if stored is None:
+        raise ctx.fail("timestamp.invalid", value=text)
+    return stored
