@@ -316,3 +316,14 @@ def test_connection_strings_connect_or_fail_as_the_driver_does(
 def test_from_type_draws_catalogue_versions(version: EngineVersion) -> None:
     """The hypothesis entry point registers EngineVersion with catalogue versions."""
     assert str(version) in {info.engine_version for info in catalog_versions.VERSIONS}
+
+
+def test_strategies_import_first_without_cycle() -> None:
+    """Importing the strategies before hypothesis runs the entry-point hook mid-import."""
+    import subprocess
+    import sys
+
+    code = "import aurora_sec.testing.strategies as s; print(s.engine_versions().example())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert str(EngineVersion.parse(done.stdout.strip())) == done.stdout.strip()
