@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 
-__all__ = ["Secret"]
+__all__ = ["MaskedText", "Secret"]
 
 
 class Secret:
@@ -44,3 +44,17 @@ class Secret:
 
     def __reduce__(self) -> tuple[type[Secret], tuple[str]]:
         return (Secret, (self._value,))
+
+
+class MaskedText(str):
+    """A ``str`` whose ``repr`` is masked: for secret values that must stay plain text.
+
+    libpq's option table holds passwords as text next to every other option, and the emulator
+    compares that table with real libpq's ``PQconninfo``; the value therefore stays a ``str``
+    (equal to the password), but a container holding it never prints it.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'********'"

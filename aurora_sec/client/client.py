@@ -10,6 +10,8 @@ pg_hba), and returns a :class:`Connection` whose session runs SQL, or raises
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
+import os
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, Protocol
 
@@ -135,8 +137,10 @@ class Client:
         #: Certificate checks are cached per chain and clock window, like a TLS session cache.
         self._checker = CertificateChecker()
         #: Parsed connection strings: the machine (environment, files) never changes, so the
-        #: options a string resolves to do not either.
-        self._options: dict[str, ConnectOptions] = {}
+        #: options a string resolves to do not either. Keyed by a keyed digest of the string,
+        #: not the string, which may hold a password.
+        self._options: dict[bytes, ConnectOptions] = {}
+        self._cache_key = os.urandom(16)
         if driver == "libpq":
             self.libpq: Libpq | None = Libpq(major=_major(driver_version, 17))
             self.pgjdbc: Pgjdbc | None = None
@@ -152,11 +156,14 @@ class Client:
         now = self._account.clock()
         if self.driver == "libpq":
             assert self.libpq is not None
-            options = self._options.get(dsn)
+            digest = hashlib.blake2b(
+                dsn.encode("utf-8", "surrogatepass"), key=self._cache_key, digest_size=16
+            ).digest()
+            options = self._options.get(digest)
             if options is None:
                 options = connect_options(dsn, self.machine, self.libpq)
                 if len(self._options) < 256:
-                    self._options[dsn] = options
+                    self._options[digest] = options
             return negotiate_libpq(
                 options, self._network(), machine=self.machine, now=now, checker=self._checker
             )

@@ -45,7 +45,7 @@ import attrs
 
 from aurora_sec.client.machine import ClientMachine
 from aurora_sec.errors import ConnectionFailed
-from aurora_sec.secrets import Secret
+from aurora_sec.secrets import MaskedText, Secret
 from aurora_sec.versions import behaviour
 
 __all__ = [
@@ -314,6 +314,18 @@ class _Store:
         self.libpq = libpq
         self.keywords = _KEYWORDS_BY_MAJOR[libpq.major]
         self.values: dict[str, bytes] = {}
+        #: Passwords met in a URI, as written: libpq echoes them in some URI errors; the
+        #: emulator masks them (docs/fidelity.md, "Secrets in libpq's URI errors").
+        self.secrets: list[bytes] = []
+
+    def redacted(self, err: ConninfoError) -> ConninfoError:
+        """``err`` with every password met so far replaced by ``********``."""
+        message = err.message
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            message = message.replace(_text(secret), "********")
+        if message == err.message:
+            return err
+        return self.libpq.error(message)
 
     def store(
         self, keyword: bytes, value: bytes, *, ignore_missing: bool, uri_decode: bool
@@ -357,7 +369,10 @@ def parse(
         return store.result(False)
     prefix = uri_prefix_length(raw)
     if prefix:
-        _parse_uri(raw, prefix, store)
+        try:
+            _parse_uri(raw, prefix, store)
+        except ConninfoError as err:
+            raise store.redacted(err) from None
         return store.result(True)
     _parse_keyword_value(raw, store)
     return store.result(False)
@@ -487,6 +502,7 @@ def _parse_uri(buf: bytes, prefix: int, store: _Store) -> None:
                 p += 1
             password = buf[pw_start:p]
             if password:
+                store.secrets.append(password)
                 store.store(b"password", password, ignore_missing=False, uri_decode=True)
         p += 1
     else:
@@ -586,6 +602,8 @@ def _parse_uri_params(params: bytes, store: _Store) -> None:
             else:
                 p += 1
         keyword_raw = _uri_decode(params[key_start:key_end], libpq)
+        if keyword_raw == b"password" and key_end + 1 < end:
+            store.secrets.append(params[key_end + 1 : end])
         value_raw = _uri_decode(params[key_end + 1 : end], libpq)
         if keyword_raw == b"ssl" and value_raw == b"true":
             keyword_raw, value_raw = b"sslmode", b"require"
@@ -1051,6 +1069,10 @@ def resolve(
         values.pop("service", None)  # not a PGconn field before 18: PQconninfo omits it
     hosts = _host_specs(values, machine, libpq)
     _validate(values, libpq)
+    for keyword in _SECRET_KEYWORDS:
+        secret = values.get(keyword)
+        if secret is not None:
+            values[keyword] = MaskedText(secret)
     return ConnectOptions(
         libpq=libpq,
         values=MappingProxyType(values),

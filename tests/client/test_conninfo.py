@@ -347,3 +347,23 @@ class TestIntParams:
         with pytest.raises(ConninfoError) as old:
             connect_options("sslmode=bogus", libpq=Libpq(11))
         assert old.value.psql_text() == 'psql: invalid sslmode value: "bogus"'
+
+
+@pytest.mark.parametrize(
+    ("uri", "message"),
+    [
+        ("postgresql://u:s3cr%zzet@h/db", 'invalid percent-encoded token: "********"'),
+        ("postgresql://u:pw%00pw@h", 'forbidden value %00 in percent-encoded value: "********"'),
+        ("postgresql://u@h/db?password=ab%zzcd", 'invalid percent-encoded token: "********"'),
+        (
+            "postgresql://u:hunter22@[::1/db",
+            'end of string reached when looking for matching "]" in IPv6 host address in URI: '
+            '"postgresql://u:********@[::1/db"',
+        ),
+    ],
+)
+def test_uri_errors_mask_the_password(uri: str, message: str) -> None:
+    """libpq quotes these tokens; the emulator masks passwords in them (docs/fidelity.md)."""
+    with pytest.raises(ConninfoError) as info:
+        parse(uri)
+    assert str(info.value) == message

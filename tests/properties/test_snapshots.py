@@ -64,7 +64,11 @@ def test_snapshots_of_a_large_account_branch_independently() -> None:
     snap = acct.snapshot()
     session.execute("DROP ROLE r1; CREATE ROLE extra")
     acct.restore(snap)
-    rows = acct.session("prod").execute("SELECT count(*) FROM pg_roles WHERE rolname IN ('r1', 'extra')").rows
+    rows = (
+        acct.session("prod")
+        .execute("SELECT count(*) FROM pg_roles WHERE rolname IN ('r1', 'extra')")
+        .rows
+    )
     assert rows == (("1",),)
     acct.session("prod").execute("DROP ROLE r2")
     acct.restore(snap)  # the snapshot is still intact after a second branch

@@ -87,3 +87,12 @@ def test_postgres_errors_have_psycopgs_classes() -> None:
     assert type(pickle.loads(pickle.dumps(err))) is errors.InsufficientPrivilege
     assert type(errors.PostgresError("99999", "x")) is errors.PostgresError
     assert errors.SQLSTATE_CLASSES["42710"] is errors.DuplicateObject
+
+
+def test_masked_text_is_the_text_but_never_shows_it() -> None:
+    from aurora_sec.secrets import MaskedText
+
+    value = MaskedText("hunter2-long")
+    assert value == "hunter2-long" and isinstance(value, str)
+    assert "hunter2" not in repr(value)
+    assert "hunter2" not in repr({"password": value}) and "hunter2" not in str([value])
