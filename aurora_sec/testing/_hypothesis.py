@@ -2,7 +2,8 @@
 
 Hypothesis calls :func:`_hypothesis_setup_hook` through the ``hypothesis`` entry point
 declared in pyproject.toml while ``hypothesis`` itself is being imported, so ``from_type``
-draws real catalogue versions instead of failing on the attrs validators. The hook must
+draws real catalogue versions (without it, hypothesis builds an ``EngineVersion`` from
+arbitrary integers, such as major 0 or a negative minor). The hook must
 not import :mod:`aurora_sec.testing.strategies` (which imports hypothesis): the strategy
 is deferred until first use.
 """

@@ -1,7 +1,7 @@
 """pytest fixtures for an emulated Aurora PostgreSQL account, cluster and client machine.
 
-Registered through the ``pytest11`` entry point (``aurora_sec = "aurora_sec.testing.pytest_plugin"``),
-or opted into with ``pytest_plugins = ["aurora_sec.testing.pytest_plugin"]`` in a
+Registered through the ``pytest11`` entry point named after the module itself (so that
+also listing it with ``-p`` or ``pytest_plugins`` registers it once), or opted into with ``pytest_plugins = ["aurora_sec.testing.pytest_plugin"]`` in a
 ``conftest.py``. Loading the plugin imports only pytest: the library is imported inside the
 fixtures, the first time a test uses one, so pytest's start-up does not pay for it.
 
