@@ -9,6 +9,7 @@ get through, hands back the instance's server (:class:`aurora_sec.engine.server.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,8 @@ class AccountNetwork:
         self._resolved: dict[str, ResolvedEndpoint] = {}
 
     def resolve(self, host: str) -> Sequence[str]:
+        if _is_numeric(host):
+            return (host,)  # getaddrinfo answers a numeric address without any lookup
         resolved = self._account.rds.resolve_endpoint(host)
         if resolved is None:
             return ()
@@ -78,3 +81,12 @@ class AccountNetwork:
         return self._account.rds.instance_server(
             resolved.instance_id, client_ip=self.client_ip, host=resolved.host
         )
+
+
+def _is_numeric(host: str) -> bool:
+    """Is ``host`` an IPv4 or IPv6 address literal (``AI_NUMERICHOST`` would accept it)?"""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

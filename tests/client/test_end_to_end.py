@@ -140,6 +140,24 @@ def test_unknown_host() -> None:
     )
 
 
+def test_a_numeric_host_is_not_looked_up() -> None:
+    """host=<the instance's address>: getaddrinfo takes the literal, so TLS works up to
+    verify-ca and verify-full compares the address with the certificate's names (libpq's
+    ``pq_verify_peer_name_matches_certificate``), which hold no address."""
+    acct, hosts = world()
+    address = acct.network("203.0.113.10").resolve(hosts["instance"])[0]
+    client = laptop(acct, driver_version=16)
+    dsn = f"host={address} user=postgres password={PASSWORD} sslrootcert=rds-ca.pem sslmode="
+    conn = client.connect(dsn + "verify-ca")
+    assert conn.execute("SELECT current_user").value == "postgres"
+    with pytest.raises(aurora.ConnectionFailed) as err:
+        client.connect(dsn + "verify-full")
+    assert str(err.value).startswith(
+        f'connection to server at "{address}", port 5432 failed: server certificate for "'
+    )
+    assert str(err.value).endswith(f'other names) does not match host name "{address}"')
+
+
 def test_authentication_failures() -> None:
     acct, hosts = world()
     s = acct.session("prod")
