@@ -19,3 +19,4 @@ def test_readme_examples_run() -> None:
     printed = out.getvalue()
     assert "InvalidParameterValue Cannot modify a default parameter group." in printed
     assert "ERROR:  must be superuser to drop superusers" in printed
+    assert "\nprod\n" in printed  # boto3 through aurora_sec.aws.mock

@@ -1,0 +1,218 @@
+"""``mock(acct)``: every botocore/boto3 client for rds, ec2 and iam served by an account.
+
+How it hooks in (botocore's documented event system, no monkeypatched send path):
+
+* While a mock is active, ``botocore.session.Session.create_client`` is wrapped: each new
+  client whose service is rds, ec2 or iam gets a ``before-send.<service>`` handler on its own
+  ``client.meta.events`` (``register_first``). boto3's ``boto3.client(...)``,
+  ``boto3.Session().client(...)`` and bare botocore sessions all go through that method, so
+  sessions made before activation are covered too; clients *created before* activation are
+  not (create them inside the ``with``, as with moto).
+* The handler answers from the innermost active mock and returns ``None`` (botocore then
+  sends over HTTP as usual) when no mock is active, so a client that outlives its ``with``
+  does not keep talking to a stale account.
+* Clock: the account's clock does not move (``acct.clock()``), and IAM database tokens are
+  checked against it. While active, botocore's signing clock
+  (``botocore.auth.get_current_datetime``) reads the innermost account's clock, so
+  ``rds.generate_db_auth_token(...)`` from a real boto3 client makes a token the account
+  accepts, and request signatures carry the account's time. ``mock(acct,
+  sign_at_account_clock=False)`` leaves botocore's clock alone (then set ``acct.rds.now`` to
+  real time yourself before verifying tokens). Requests to real AWS made while a mock with
+  the account clock is active are signed at that time and will be refused by AWS.
+* Credentials: keys issued by the account's iam client are their users; the ``root_keys``
+  (default :data:`DEFAULT_ROOT_KEYS`, moto's dummy pairs) are the account's root; any other
+  key gets ``InvalidClientTokenId``.
+* moto: botocore calls every ``before-send`` handler, so with moto's ``mock_aws`` also active
+  moto would *also* execute the calls the bridge answers (the bridge's answer is the one
+  returned: its handler is registered first on the more specific event). Until the
+  coexistence slice lands, activate moto with
+  ``mock_aws(config={"core": {"passthrough": {"services": ["rds", "ec2", "iam"]}}})`` so
+  moto leaves those services to the bridge; order of activation does not matter.
+
+Activation and deactivation nest (a stack); both are thread-safe, but the active mock is
+process-wide, as moto's is.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import threading
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
+
+from aurora_sec.aws.bridge.serve import SERVICES, Server
+
+if TYPE_CHECKING:
+    from aurora_sec.aws.account import Account
+
+__all__ = ["DEFAULT_ROOT_KEYS", "Mock", "current", "mock"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: Dummy credentials that act as the account's root: the pair moto's documentation recommends
+#: (AWS_ACCESS_KEY_ID=testing, AWS_SECRET_ACCESS_KEY=testing) and the pair moto's mock_aws puts
+#: in the environment while active (FOOBARKEY/FOOBARSECRET).
+DEFAULT_ROOT_KEYS: Final[Mapping[str, str]] = {"testing": "testing", "FOOBARKEY": "FOOBARSECRET"}
+_UNIQUE_ID: Final = "aurora_sec.bridge"
+
+_lock = threading.RLock()
+_active: list[Mock] = []
+_saved: dict[str, Any] = {}
+
+
+def current() -> Mock | None:
+    """The innermost active mock (the one answering), or None."""
+    return _active[-1] if _active else None
+
+
+def _before_send(
+    operation_model_of: Callable[[str], Any], request: Any, event_name: str = "", **_: Any
+) -> Any:
+    active = current()
+    if active is None:
+        return None
+    return active.respond(operation_model_of(event_name.rsplit(".", 1)[-1]), request)
+
+
+def _install() -> None:
+    import botocore.auth
+    import botocore.session
+
+    original_create = botocore.session.Session.create_client
+    original_clock = botocore.auth.get_current_datetime
+    _saved["create_client"] = original_create
+    _saved["clock"] = original_clock
+
+    @functools.wraps(original_create)
+    def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
+        client = original_create(self, *args, **kwargs)
+        service_id = client.meta.service_model.service_id.hyphenize()
+        if service_id in SERVICES:
+            handler = functools.partial(_before_send, client.meta.service_model.operation_model)
+            client.meta.events.register_first(
+                f"before-send.{service_id}", handler, unique_id=f"{_UNIQUE_ID}.{service_id}"
+            )
+        return client
+
+    def clock(remove_tzinfo: bool = True) -> _dt.datetime:
+        active = current()
+        if active is None or not active.sign_at_account_clock:
+            return original_clock(remove_tzinfo)  # type: ignore[no-any-return]
+        now = active.account.clock().astimezone(_dt.UTC)
+        return now.replace(tzinfo=None) if remove_tzinfo else now
+
+    botocore.session.Session.create_client = create_client
+    botocore.auth.get_current_datetime = clock
+
+
+def _uninstall() -> None:
+    import botocore.auth
+    import botocore.session
+
+    botocore.session.Session.create_client = _saved.pop("create_client")
+    botocore.auth.get_current_datetime = _saved.pop("clock")
+
+
+class Mock:
+    """An activation of the bridge for one account: context manager, decorator, start/stop."""
+
+    def __init__(
+        self,
+        account: Account,
+        *,
+        root_keys: Mapping[str, str] = DEFAULT_ROOT_KEYS,
+        sign_at_account_clock: bool = True,
+    ) -> None:
+        self.account = account
+        self.sign_at_account_clock = sign_at_account_clock
+        self.server = Server(account, root_keys)
+
+    def respond(self, operation_model: Any, request: Any) -> Any:
+        """The ``AWSResponse`` for one ``AWSPreparedRequest`` (the before-send answer)."""
+        from botocore.awsrequest import AWSResponse
+
+        body = request.body
+        if body is None:
+            raw = b""
+        elif isinstance(body, bytes):
+            raw = body
+        elif isinstance(body, str):
+            raw = body.encode("utf-8")
+        else:
+            raw = body.read()
+        status, headers, payload = self.server.handle(
+            operation_model, request.method, request.url, request.headers, raw
+        )
+        return AWSResponse(request.url, status, headers, _Raw(payload))
+
+    def start(self) -> Mock:
+        """Activate (the innermost active mock answers)."""
+        with _lock:
+            if not _active:
+                _install()
+            _active.append(self)
+        return self
+
+    def stop(self) -> None:
+        """Deactivate this mock (the last one out restores botocore)."""
+        with _lock:
+            for i in range(len(_active) - 1, -1, -1):
+                if _active[i] is self:
+                    del _active[i]
+                    break
+            else:
+                raise RuntimeError("this mock is not active")
+            if not _active:
+                _uninstall()
+
+    @property
+    def active(self) -> bool:
+        return any(m is self for m in _active)
+
+    def __enter__(self) -> Mock:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __call__(self, func: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(func)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            with self:
+                return func(*args, **kwargs)
+
+        return wrapper
+
+
+class _Raw:
+    """The minimal urllib3-like body ``AWSResponse.content`` reads."""
+
+    def __init__(self, payload: bytes) -> None:
+        self._payload = payload
+
+    def stream(self, *args: Any, **kwargs: Any) -> Any:
+        yield self._payload
+
+
+def mock(
+    account: Account,
+    *,
+    root_keys: Mapping[str, str] = DEFAULT_ROOT_KEYS,
+    sign_at_account_clock: bool = True,
+) -> Mock:
+    """Serve every boto3/botocore rds, ec2 and iam client created while active from ``account``.
+
+    >>> import aurora_sec, boto3
+    >>> acct = aurora_sec.Account(seed=0)
+    >>> with mock(acct):  # doctest: +SKIP
+    ...     boto3.client("rds", region_name="us-east-1").describe_db_clusters()
+    """
+    return Mock(account, root_keys=root_keys, sign_at_account_clock=sign_at_account_clock)
