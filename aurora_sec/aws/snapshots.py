@@ -51,6 +51,9 @@ def take(account: Account) -> AccountSnapshot:
         for rid, db in rds.databases.items()
     }
     iam = {name: dict(getattr(account.iam, name)) for name in _IAM_FLAT}
+    # AWS managed policies are read-only and enter ``policies`` on first use (a read, or a
+    # call refused after the read): a cache of AWS's catalogue, not state of the account.
+    iam["policies"] = {arn: p for arn, p in iam["policies"].items() if not p.aws_managed}
     iam.update({name: _copy_nested(getattr(account.iam, name)) for name in _IAM_NESTED})
     return AccountSnapshot(
         ids=account.ids.state(),

@@ -258,7 +258,20 @@ def _text(raw: bytes) -> str:
 
 
 def _bytes(text: str | bytes) -> bytes:
-    raw = text if isinstance(text, bytes) else text.encode("utf-8", "surrogateescape")
+    if isinstance(text, bytes):
+        raw = text
+    else:
+        try:
+            raw = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            # A lone surrogate that is no escaped byte: its (invalid) UTF-8 bytes, as the
+            # server plane reads one (sql/parse_errors.py).
+            raw = b"".join(
+                ch.encode(
+                    "utf-8", "surrogateescape" if "\udc80" <= ch <= "\udcff" else "surrogatepass"
+                )
+                for ch in text
+            )
     nul = raw.find(b"\0")
     return raw if nul < 0 else raw[:nul]
 
