@@ -1,4 +1,5 @@
-"""The ``aurora-sec`` command line: ``demo``, ``lint``, ``connect`` and ``policy simulate``.
+"""The ``aurora-sec`` command line: ``demo``, ``lint``, ``connect``, ``policy simulate`` and
+``serve``.
 
 Each subcommand but ``demo`` lives in its own module of :mod:`aurora_sec.cli_commands`.
 
@@ -31,11 +32,12 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--seed", type=int, default=0, help="seed of the emulated account (default 0)"
     )
-    from aurora_sec.cli_commands import connect, lint, policy
+    from aurora_sec.cli_commands import connect, lint, policy, serve
 
     lint.add_parser(sub)
     connect.add_parser(sub)
     policy.add_parser(sub)
+    serve.add_parser(sub)
     return parser
 
 

@@ -1,6 +1,6 @@
 """The ``aurora-sec`` subcommands, one module each (:mod:`.lint`, :mod:`.connect`,
-:mod:`.policy`), with the emulated world they build (:mod:`.world`) and the renderings they
-share (:mod:`.output`).
+:mod:`.policy`, :mod:`.serve`), with the emulated world they build (:mod:`.world`) and the
+renderings they share (:mod:`.output`).
 
 Every module exposes ``add_parser(subparsers)`` and ``run(args) -> int``; the exit status is
 0 when everything checked passed, 1 when the command ran and found a failure, 2 for bad usage.

@@ -4,7 +4,8 @@
 calls from the account through botocore's ``before-send`` event: requests parsed and
 responses written with botocore's own service models (:mod:`.query_params`,
 :mod:`.query_xml`), the signer's access key choosing the IAM principal (:mod:`.sigv4`,
-:mod:`.serve`), activation in :mod:`.activation`.
+:mod:`.serve`), activation in :mod:`.activation`. The same server over HTTP (``aurora-sec
+serve``, for clients in other processes: ``endpoint_url=``) is :mod:`.http`.
 """
 
 from __future__ import annotations
