@@ -34,9 +34,15 @@ class Database:
 
     @property
     def catalog(self) -> Catalog:
-        if self._catalog is None:
-            self._catalog = self._bootstrap()
-        return self._catalog
+        catalog = self._catalog
+        if catalog is None:
+            # Under the lock, checked again: two sessions' first use must not bootstrap twice
+            # (the later bootstrap would replace a catalog the other had already committed to).
+            with self.lock:
+                if self._catalog is None:
+                    self._catalog = self._bootstrap()
+                catalog = self._catalog
+        return catalog
 
     @property
     def bootstrapped(self) -> bool:

@@ -582,16 +582,17 @@ class RdsBackend:
         if database is not None and ("master_password" in changes or "engine_version" in changes):
             database.version = updated.engine_version
             if "master_password" in changes and database.bootstrapped:
-                catalog = database.catalog
-                master = catalog.get(cluster.master_username)
-                if master is not None:
-                    stored = self._stored_master_password(
-                        updated,
-                        EngineConfig(
-                            updated.engine_version, engine_defaults(updated.engine_version)
-                        ).password_encryption,
-                    )
-                    database.commit(catalog.replace_role(attrs.evolve(master, password=stored)))
+                with database.lock:  # read and replace with no session commit in between
+                    catalog = database.catalog
+                    master = catalog.get(cluster.master_username)
+                    if master is not None:
+                        stored = self._stored_master_password(
+                            updated,
+                            EngineConfig(
+                                updated.engine_version, engine_defaults(updated.engine_version)
+                            ).password_encryption,
+                        )
+                        database.commit(catalog.replace_role(attrs.evolve(master, password=stored)))
         if "engine_version" in changes:
             for iid in cluster.members:
                 self.instances[iid] = attrs.evolve(self.instances[iid], engine_version=version)
@@ -1043,17 +1044,18 @@ class RdsBackend:
 
     def database(self, cluster_id: str) -> Database:
         """The cluster's storage (roles), bootstrapped on first use with its master user."""
-        cluster = self.get_cluster(cluster_id)
-        database = self.databases.get(cluster.resource_id)
-        if database is None:
-            resource_id = cluster.resource_id
-            database = Database(
-                cluster.engine_version,
-                lambda: self._bootstrap(resource_id),
-                salt=lambda: self._account.ids.token("scram-salt", 16),
-            )
-            self.databases[resource_id] = database
-        return database
+        with self._account.lock:  # one Database per cluster, even on concurrent first use
+            cluster = self.get_cluster(cluster_id)
+            database = self.databases.get(cluster.resource_id)
+            if database is None:
+                resource_id = cluster.resource_id
+                database = Database(
+                    cluster.engine_version,
+                    lambda: self._bootstrap(resource_id),
+                    salt=lambda: self._account.ids.token("scram-salt", 16),
+                )
+                self.databases[resource_id] = database
+            return database
 
     def _bootstrap(self, resource_id: str) -> Catalog:
         cluster = next(c for c in self.clusters.values() if c.resource_id == resource_id)
