@@ -48,11 +48,12 @@ from aurora_sec.client.client import Client
 from aurora_sec.engine.catalog import Catalog, Role
 from aurora_sec.engine.session import Session
 from aurora_sec.errors import ConnectionFailed, PostgresError
+from aurora_sec.testing.clusters import DEFAULT_CIDRS, MASTER_USERNAME, make_cluster
 from aurora_sec.testing.strategies import SSLMODES
 
 __all__ = ["AuroraStateMachine"]
 
-MASTER = "postgres"
+MASTER = MASTER_USERNAME
 RDS_PASSWORD = "rds_password"
 
 
@@ -111,40 +112,18 @@ class AuroraStateMachine(RuleBasedStateMachine):
     def boot(self) -> None:
         """Build the account, the cluster and its writer; remember the bootstrap catalog."""
         acct = self.account
-        ec2, rds = acct.client("ec2"), acct.client("rds")
-        vpc = next(v for v in ec2.describe_vpcs()["Vpcs"] if v["IsDefault"])["VpcId"]
-        sg = ec2.create_security_group(GroupName="db", Description="db", VpcId=vpc)["GroupId"]
-        ec2.authorize_security_group_ingress(
-            GroupId=sg,
-            IpPermissions=[
-                {
-                    "IpProtocol": "tcp",
-                    "FromPort": 5432,
-                    "ToPort": 5432,
-                    "IpRanges": [{"CidrIp": "203.0.113.0/24"}],
-                }
-            ],
+        cluster = make_cluster(
+            acct,
+            engine_version=self.engine_version,
+            parameters={},
+            security_group_cidrs=DEFAULT_CIDRS,
+            instance_class="db.r6g.large",
+            identifier=self.cluster,
+            master_password=self.master_password,
         )
-        rds.create_db_cluster_parameter_group(
-            DBClusterParameterGroupName=self.group,
-            DBParameterGroupFamily=f"aurora-postgresql{self.engine_version.split('.')[0]}",
-            Description="state machine",
-        )
-        self.endpoint = rds.create_db_cluster(
-            DBClusterIdentifier=self.cluster,
-            Engine="aurora-postgresql",
-            EngineVersion=self.engine_version,
-            MasterUsername=MASTER,
-            MasterUserPassword=self.master_password,
-            DBClusterParameterGroupName=self.group,
-            VpcSecurityGroupIds=[sg],
-        )["DBCluster"]["Endpoint"]
-        rds.create_db_instance(
-            DBInstanceIdentifier=self.instance,
-            DBClusterIdentifier=self.cluster,
-            Engine="aurora-postgresql",
-            DBInstanceClass="db.r6g.large",
-        )
+        self.endpoint = cluster.endpoint
+        self.instance = cluster.instance_identifier
+        self.group = cluster.parameter_group
         self.ca_bundle = acct.ca_bundle_pem()
         catalog = self.catalog
         self.bootstrap_rdsadmin = catalog.get("rdsadmin")
