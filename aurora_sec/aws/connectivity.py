@@ -85,6 +85,8 @@ class AccountNetwork:
 
 def _is_numeric(host: str) -> bool:
     """Is ``host`` an IPv4 or IPv6 address literal (``AI_NUMERICHOST`` would accept it)?"""
+    if not (host[:1].isdigit() or ":" in host):
+        return False  # the usual case, a DNS name: no exception on the connect path
     try:
         ipaddress.ip_address(host)
     except ValueError:
