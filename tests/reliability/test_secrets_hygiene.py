@@ -11,6 +11,8 @@ explicit accessors (``StoredPassword.secret``, ``TlsIdentity.key_pem``, ``Secret
 
 from __future__ import annotations
 
+import contextlib
+import io
 import itertools
 import json
 import logging
@@ -325,15 +327,11 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Run]:
     level = root.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
-    capture = pytest.MonkeyPatch()
     out: list[str] = []
     try:
         result = _Run()
         run_demo(out=out.append)
         _corpus(result)
-        import contextlib
-        import io
-
         stdout, stderr = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             _cluster_world(result, tmp_path_factory.mktemp("secrets"))
@@ -343,7 +341,6 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Run]:
     finally:
         root.removeHandler(handler)
         root.setLevel(level)
-        capture.undo()
 
 
 def _leaks(text: str, secrets: set[str]) -> list[str]:
