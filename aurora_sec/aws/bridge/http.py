@@ -176,6 +176,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(
         self, service: str, action: str, status: int, headers: Mapping[str, str], payload: bytes
     ) -> None:
+        # log first: a client that has read the response must find its line already written
+        if self.server.log is not None:
+            self.server.log(f"{service or '-'} {action or '-'} {status}")
         self.send_response(status)
         for name, value in headers.items():
             if name.lower() != "content-length":
@@ -186,8 +189,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
-        if self.server.log is not None:
-            self.server.log(f"{service or '-'} {action or '-'} {status}")
 
     def _body(self) -> bytes | None:
         if self.headers.get("Transfer-Encoding"):
