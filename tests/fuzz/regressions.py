@@ -73,6 +73,21 @@ CORPUS: list[dict[str, Any]] = [
     },
     {
         "target": "policy",
+        "document": '{"Version": [], "Statement": {"Effect": "Allow", "Action": "*", '
+        '"Resource": "*"}}',
+        "expect": "MalformedPolicyDocument",
+        "why": "TypeError: a list as Version is unhashable (found by the atheris harness)",
+    },
+    {
+        "target": "policy",
+        "document": '{"Version": "2012-10-17", "Statement": "x", "Statement": '
+        '[{"Effect": "Allow", "Action": "rds:*", "Resource": "*"}]}',
+        "expect": "^$",
+        "why": "JSONDecodeError: the statement-span walker read a duplicate string Statement as "
+        "an array (found by the atheris harness)",
+    },
+    {
+        "target": "policy",
         "document": "[" * 100000 + "]" * 100000,
         "expect": "MalformedPolicyDocument",
         "why": "(seed) JSON nested deeper than json.loads recurses",

@@ -330,7 +330,7 @@ def _statement_spans(text: str) -> list[tuple[int, int]]:
             spans = []
             if text[start] == "{":
                 spans.append((start, end))
-            else:
+            elif text[start] == "[":  # an earlier duplicate "Statement" may be anything
                 j = _skip_ws(text, start + 1)
                 while j < end and text[j] != "]":
                     _, item_end = decoder.raw_decode(text, j)
@@ -372,7 +372,8 @@ def _check_syntax(doc: object) -> list[dict[str, Any]]:
         raise _Malformed(SYNTAX_ERROR)
     if any(k not in _TOP_ELEMENTS for k in doc):
         raise _Malformed(SYNTAX_ERROR)
-    if "Version" in doc and doc["Version"] not in _VERSIONS:
+    version = doc.get("Version", "2012-10-17")
+    if not isinstance(version, str) or version not in _VERSIONS:
         raise _Malformed(SYNTAX_ERROR)
     if "Id" in doc and not isinstance(doc["Id"], str):
         raise _Malformed(SYNTAX_ERROR)
