@@ -117,6 +117,18 @@ RULES: Mapping[str, Rule] = dict(
             (14, "scram-sha-256"),
         ),
         _rule(
+            "guc.parse_int_fractional",
+            "integer parameters accept fractions and exponents, rounded (guc.c parse_int)",
+            (10, False),
+            (12, True),
+        ),
+        _rule(
+            "guc.time_units_hint",
+            "the HINT for a bad time unit (microseconds arrived in 12)",
+            (10, 'Valid units for this parameter are "ms", "s", "min", "h", and "d".'),
+            (12, 'Valid units for this parameter are "us", "ms", "s", "min", "h", and "d".'),
+        ),
+        _rule(
             "password_encryption.boolean_aliases",
             "on/true/yes/1 accepted as aliases of md5",
             (10, True),

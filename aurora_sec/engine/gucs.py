@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 
 import attrs
 
+from aurora_sec.engine.guc_numbers import INT_MAX, IntegerParameter, check_int, parse_int
 from aurora_sec.errors import PostgresError
 from aurora_sec.versions import behaviour
 
@@ -72,20 +73,18 @@ def _createrole_self_grant(value: str, major: int) -> tuple[str | None, Postgres
     return value, None
 
 
-def _integer(low: int, high: int) -> Checker:
+def _integer(low: int, high: int, unit: str | None = None) -> Checker:
+    """An integer parameter (guc_numbers.parse_int); a unitless one is stored normalised."""
+    parameter = IntegerParameter(low, high, unit)
+
     def check(value: str, major: int) -> tuple[str | None, PostgresError | None]:
-        try:
-            number = int(value)
-        except ValueError:
-            return None, PostgresError(
-                "22023", f'invalid value for parameter "{{name}}": "{value}"'
-            )
-        if not low <= number <= high:
-            return None, PostgresError(
-                "22023",
-                f'{number} is outside the valid range for parameter "{{name}}" ({low} .. {high})',
-            )
-        return str(number), None
+        err = check_int("{name}", value, parameter, major)
+        if err is not None:
+            return None, err
+        if unit is None:
+            number, _ = parse_int(value, parameter, major)
+            return str(number), None
+        return value, None
 
     return check
 
@@ -101,12 +100,10 @@ _ENTRIES = (
     Guc(
         "createrole_self_grant", "user", first_major=16, default="", checker=_createrole_self_grant
     ),
-    Guc(
-        "scram_iterations", "user", first_major=16, default="4096", checker=_integer(1, 2147483647)
-    ),
-    Guc("work_mem", "user", default="4MB"),
+    Guc("scram_iterations", "user", first_major=16, default="4096", checker=_integer(1, INT_MAX)),
+    Guc("work_mem", "user", default="4MB", checker=_integer(64, INT_MAX, "kB")),
     Guc("search_path", "user", default='"$user", public'),
-    Guc("statement_timeout", "user", default="0"),
+    Guc("statement_timeout", "user", default="0", checker=_integer(0, INT_MAX, "ms")),
     Guc("application_name", "user", default=""),
     Guc("log_min_messages", "superuser", default="warning"),
     Guc("log_statement", "superuser", default="none"),
@@ -142,7 +139,11 @@ def check_value(guc: Guc, value: str, major: int) -> tuple[str, PostgresError | 
     stored, err = guc.checker(value, major)
     if err is not None:
         return value, PostgresError(
-            err.sqlstate, err.message.replace("{name}", guc.name), detail=err.detail, hint=err.hint
+            # the placeholder comes before the value in every message: replace it only once
+            err.sqlstate,
+            err.message.replace("{name}", guc.name, 1),
+            detail=err.detail,
+            hint=err.hint,
         )
     assert stored is not None
     return stored, None
