@@ -28,6 +28,7 @@ _EXPORTS = {
     "Firewall": "aurora_sec.aws.network",
     "FirewallRule": "aurora_sec.aws.network",
     "Reachability": "aurora_sec.aws.network",
+    "Quotas": "aurora_sec.aws.quotas",
     "Secret": "aurora_sec.secrets",
     "UnsupportedByEmulator": "aurora_sec.aws.rds.errors",
     "classify": "aurora_sec.sql",
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from aurora_sec.aws.network import Firewall as Firewall
     from aurora_sec.aws.network import FirewallRule as FirewallRule
     from aurora_sec.aws.network import Reachability as Reachability
+    from aurora_sec.aws.quotas import Quotas as Quotas
     from aurora_sec.aws.rds.errors import UnsupportedByEmulator as UnsupportedByEmulator
     from aurora_sec.client.client import Client as Client
     from aurora_sec.client.client import Connection as Connection

@@ -18,6 +18,7 @@ from aurora_sec.aws.ec2.client import Ec2Client
 from aurora_sec.aws.iam.backend import IamBackend
 from aurora_sec.aws.iam.client import IamClient
 from aurora_sec.aws.ids import IdGenerator
+from aurora_sec.aws.quotas import Quotas
 from aurora_sec.aws.rds.backend import RdsBackend
 from aurora_sec.aws.rds.client import RdsClient
 from aurora_sec.errors import AwsError
@@ -50,6 +51,7 @@ class Account:
         account_id: str = "123456789012",
         region: str = "us-east-1",
         seed: int | str = 0,
+        quotas: Quotas | None = None,
     ) -> None:
         if not isinstance(account_id, str) or not _ACCOUNT_RE.fullmatch(account_id):
             raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
@@ -60,6 +62,8 @@ class Account:
         self.account_id = account_id
         self.region = region
         self.seed = seed
+        #: Service quotas (AWS's defaults unless given).
+        self.quotas = quotas if quotas is not None else Quotas()
         self.partition = "aws-us-gov" if "-gov-" in region else "aws"
         self.ids = IdGenerator(seed, account_id, region)
         #: One re-entrant lock serialises control-plane calls on this account.

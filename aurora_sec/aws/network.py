@@ -394,17 +394,44 @@ def _first_inbound_match(
     member_of: frozenset[str],
 ) -> RuleMatch | None:
     """The first inbound rule (group order, then rule order) that lets the client in."""
+    address = int(client)
     for group in groups:
-        for perm in group.ingress:
+        for perm, ranges in _compiled_ingress(group):
             if not perm.allows_tcp_port(port):
                 continue
-            for r in perm.ip_ranges:
-                if client in r.cidr:
+            for network, mask, r in ranges:
+                if address & mask == network:
                     return RuleMatch(group.group_id, _narrow(perm, ip_range=r))
             for pair in perm.group_pairs:
                 if pair.group_id in member_of:
                     return RuleMatch(group.group_id, _narrow(perm, pair=pair))
     return None
+
+
+_CompiledIngress = tuple[tuple[Permission, tuple[tuple[int, int, IpRange], ...]], ...]
+#: id(group) -> (group, its inbound CIDR rules as integers); a group record is immutable, so
+#: the entry holds while ``cached[0] is group``. Bounded: cleared when it grows past 4,096.
+_INGRESS_CACHE: dict[int, tuple[SecurityGroup, _CompiledIngress]] = {}
+
+
+def _compiled_ingress(group: SecurityGroup) -> _CompiledIngress:
+    """The group's inbound permissions with each IPv4 range as (network, netmask) integers,
+    so that matching a client against 1,000 rules costs integer compares, not ipaddress
+    objects."""
+    cached = _INGRESS_CACHE.get(id(group))
+    if cached is not None and cached[0] is group:
+        return cached[1]
+    compiled = tuple(
+        (
+            perm,
+            tuple((int(r.cidr.network_address), int(r.cidr.netmask), r) for r in perm.ip_ranges),
+        )
+        for perm in group.ingress
+    )
+    if len(_INGRESS_CACHE) >= 4096:
+        _INGRESS_CACHE.clear()
+    _INGRESS_CACHE[id(group)] = (group, compiled)
+    return compiled
 
 
 def _narrow(

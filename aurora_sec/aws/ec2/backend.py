@@ -46,6 +46,7 @@ from aurora_sec.aws.ec2.models import (
     Vpc,
 )
 from aurora_sec.aws.ids import IdGenerator
+from aurora_sec.aws.quotas import Quotas
 from aurora_sec.errors import AwsError
 
 __all__ = ["ERRORS", "AccountView", "Ec2Backend", "Ec2Snapshot", "availability_zones", "ec2_error"]
@@ -237,6 +238,11 @@ ERRORS: Final[Mapping[str, tuple[str, str]]] = MappingProxyType(
             "InvalidPermission.Duplicate",
             'the specified rule "{rule}" already exists',
         ),
+        # [OBS] aws-samples/aws-cloudfront-samples#39 and #53, dan-v/awslambdaproxy#25
+        "rules_limit": (
+            "RulesPerSecurityGroupLimitExceeded",
+            "The maximum number of rules per security group has been reached.",
+        ),
         # [OBS] cloud-custodian#9659, skyplane-project/skyplane#328; [DOC] non-default VPC only
         "permission_not_found": (
             "InvalidPermission.NotFound",
@@ -328,6 +334,7 @@ class AccountView(Protocol):
     region: str
     partition: str
     ids: IdGenerator
+    quotas: Quotas
 
 
 @attrs.frozen
@@ -642,6 +649,9 @@ class Ec2Backend:
         for key, perm in wanted:
             if key in existing:
                 raise ec2_error("permission_duplicate", rule=_describe_rule(perm))
+        limit = self._account.quotas.rules_per_security_group
+        if _rules_per_family([*existing, *(key for key, _ in wanted)]) > limit:
+            raise ec2_error("rules_limit")
         added = [(key, self._with_rule_id(perm)) for key, perm in wanted]
         merged = _merge(group.permissions(direction), [p for _, p in added])
         updated = _with_permissions(group, direction, merged)
@@ -1026,6 +1036,20 @@ def _keyed_rules(group: SecurityGroup, direction: Direction) -> dict[RuleKey, Se
     return out
 
 
+def _rules_per_family(keys: Iterable[RuleKey]) -> int:
+    """The larger of the IPv4 and IPv6 rule counts: the quota applies to each family, and a
+    rule naming a security group counts in both (VPC quotas page)."""
+    counts = {"ipv4": 0, "ipv6": 0}
+    for key in keys:
+        kind = key[3]
+        if kind == "group":
+            counts["ipv4"] += 1
+            counts["ipv6"] += 1
+        else:
+            counts[kind] += 1
+    return max(counts.values())
+
+
 def _only_source_rule_id(perm: Permission) -> str:
     if perm.ip_ranges:
         return perm.ip_ranges[0].rule_id
@@ -1288,6 +1312,8 @@ class _BuildView:
     region: str
     partition: str
     ids: IdGenerator
+    #: the default VPC's rules are AWS's own, within any quota
+    quotas: Quotas = attrs.field(factory=Quotas)
 
 
 @functools.lru_cache(maxsize=64)
