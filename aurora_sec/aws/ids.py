@@ -9,6 +9,7 @@ process, and ids of one kind do not shift when calls of another kind are added.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import Counter
 
 __all__ = ["IdGenerator"]
@@ -34,11 +35,15 @@ class IdGenerator:
         self._endpoint_hash: str | None = None
         self._stems: dict[str, bytes] = {}
         self._request_stem: str | None = None
+        #: Sessions of different clusters draw from the same counters on their own threads
+        #: (each under its cluster's lock only): a read-modify-write must not lose a count.
+        self._lock = threading.Lock()
 
     def _digest(self, kind: str, counter: int | None = None) -> bytes:
         if counter is None:
-            counter = self._counters[kind] + 1
-            self._counters[kind] = counter
+            with self._lock:
+                counter = self._counters[kind] + 1
+                self._counters[kind] = counter
         stem = self._stems.get(kind)
         if stem is None:
             stem = self._stems[kind] = self._prefix + kind.encode() + b"\x00"
@@ -65,8 +70,10 @@ class IdGenerator:
         if self._request_stem is None:
             h = self._digest("request", counter=0).hex()
             self._request_stem = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-"
-        self._counters["request"] += 1
-        return f"{self._request_stem}{self._counters['request']:012x}"
+        with self._lock:
+            self._counters["request"] += 1
+            number = self._counters["request"]
+        return f"{self._request_stem}{number:012x}"
 
     def token(self, kind: str, length: int = 16) -> bytes:
         """Deterministic bytes for salts, serials and other material (``length`` <= 32)."""
@@ -74,7 +81,9 @@ class IdGenerator:
 
     def state(self) -> dict[str, int]:
         """The counters, for snapshots."""
-        return dict(self._counters)
+        with self._lock:
+            return dict(self._counters)
 
     def restore(self, state: dict[str, int]) -> None:
-        self._counters = Counter(state)
+        with self._lock:
+            self._counters = Counter(state)

@@ -79,11 +79,12 @@ def restore(account: Account, snapshot: AccountSnapshot) -> None:
         database = rds.databases.get(rid)
         if database is None:
             continue  # made again on first use, from the restored cluster
-        database.version = version
-        if catalog is None:
-            database.reset()
-        else:
-            database.commit(catalog)
+        with database.lock:  # not between a session's commit check and its commit
+            database.version = version
+            if catalog is None:
+                database.reset()
+            else:
+                database.commit(catalog)
     for name in _IAM_FLAT:
         setattr(account.iam, name, dict(snapshot.iam[name]))
     for name in _IAM_NESTED:
