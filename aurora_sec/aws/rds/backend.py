@@ -42,7 +42,7 @@ from aurora_sec.engine.catalog import Catalog
 from aurora_sec.engine.config import EngineConfig
 from aurora_sec.engine.database import Database
 from aurora_sec.engine.passwords import StoredPassword, md5_secret
-from aurora_sec.engine.server import InstanceServer
+from aurora_sec.engine.server import ConnectionSlots, InstanceServer
 from aurora_sec.errors import AwsError
 from aurora_sec.secrets import Secret
 from aurora_sec.versions import EngineVersion
@@ -115,6 +115,8 @@ class RdsBackend:
         #: The EngineConfig of each instance, valid while the instance record is unchanged.
         self._configs: dict[str, tuple[Instance, EngineConfig]] = {}
         self._identities: dict[tuple[str, str], TlsIdentity] = {}
+        #: Each instance's open connections (a reboot or a deletion ends them).
+        self._slots: dict[str, ConnectionSlots] = {}
         #: The clock used for creation times; tests may set it.
         self.now: _dt.datetime = EPOCH
 
@@ -840,6 +842,9 @@ class RdsBackend:
             pending_instance=frozenset(),
         )
         self.instances[instance.identifier] = rebooted
+        slots = self._slots.pop(instance.identifier, None)
+        if slots is not None:
+            slots.clear()  # the restart ended every session
         return rebooted
 
     def reboot_cluster(self, identifier: str) -> Cluster:
@@ -856,6 +861,9 @@ class RdsBackend:
             # Failover: the replica with the best (lowest) promotion tier becomes the writer.
             members.sort(key=lambda m: self.instances[m].promotion_tier)
         del self.instances[instance.identifier]
+        slots = self._slots.pop(instance.identifier, None)
+        if slots is not None:
+            slots.clear()
         self.clusters[cluster.identifier] = attrs.evolve(cluster, members=tuple(members))
         for eid, endpoint in list(self.endpoints.items()):
             if (
@@ -1133,7 +1141,15 @@ class RdsBackend:
             client_address=client_ip,
             now=lambda: self.now,
             check_token=check_token,
+            slots=self.connection_slots(instance.identifier),
         )
+
+    def connection_slots(self, instance_id: str) -> ConnectionSlots:
+        """The open connections of an instance (``len()`` is how many)."""
+        slots = self._slots.get(instance_id)
+        if slots is None:
+            slots = self._slots.setdefault(instance_id, ConnectionSlots())
+        return slots
 
     def master_password(self, cluster_id: str) -> Secret:
         """The master user's password, for the server plane's bootstrap (never printed)."""
