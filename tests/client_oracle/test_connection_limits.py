@@ -117,17 +117,16 @@ def _password(user: str, given: str | None) -> str:
 
 
 def run_real(server: LimitsPgServer) -> list[Result]:
-    with server.local_connect() as conn:
+    with server.local_connect() as setup:
         for statement in SETUP + (SETUP_16 if server.major >= 16 else ()):
-            conn.execute(statement)
+            setup.execute(statement)
     server.wait_for_backends(0)
-    open_: dict[str, psycopg.Connection[Any] | None] = {}
+    open_: dict[str, psycopg.Connection[Any]] = {}
     results: list[Result] = []
     for step, name, user, password, dbname in SCENARIO:
         if step == "close":
-            conn = open_.pop(name, None)
-            if conn is not None:
-                conn.close()
+            if name in open_:
+                open_.pop(name).close()
             results.append(("closed",))
         else:
             logged = len(server.fatal_sqlstates())
@@ -149,8 +148,8 @@ def run_real(server: LimitsPgServer) -> list[Result]:
                 assert [m for _, m in fatals] == [message], fatals
                 results.append((fatals[0][0], message))
         server.wait_for_backends(len(open_))
-    for conn in open_.values():
-        conn.close()
+    for left in open_.values():
+        left.close()
     return results
 
 
