@@ -27,9 +27,10 @@ pgjdbc (``LibPQFactory``, ``MakeSSL``, ``PGjdbcHostnameVerifier``): only ``verif
 recorded from pgjdbc 42.7.13 on OpenJDK 17 (tests/client/data).
 
 Verification results are cached in a :class:`CertificateChecker` (one per account or
-client), keyed by the root bytes and the presented chain, and reused while the clock stays
-inside the verified chain's validity window, so a warm verify-full connection costs a few
-dictionary lookups.
+client), keyed by the root certificates and the presented chain, and reused while the clock
+stays inside the verified chain's validity window, so a warm verify-full connection costs a
+few dictionary lookups; behind that, verified chains and self-signatures are memoised for the
+process by the certificates' bytes (pure functions of the bytes and the clock).
 
 Observed with real libpq 15.18 and 18.6 (tests/client/test_verify_oracle.py): the OpenSSL
 reasons of an unreadable root file are ``no certificate or crl found`` (no PEM certificate:
@@ -44,6 +45,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as _dt
+import hashlib
 import ipaddress
 import re
 import socket
@@ -52,6 +54,7 @@ from typing import Final, Literal
 
 import attrs
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import verification as xv
 from cryptography.x509.oid import NameOID
 
@@ -325,35 +328,97 @@ _PERMIT_ALL_EE: Final = xv.ExtensionPolicy.permit_all()
 _CA_POLICY: Final = xv.ExtensionPolicy.webpki_defaults_ca()
 
 
+def _der(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(Encoding.DER)
+
+
+#: ``_self_signed`` by the certificate's DER bytes, for the whole process: a pure function of
+#: the bytes (an ECDSA P-384 self-signature costs about 0.6 ms to check).
+_SELF_SIGNED: dict[bytes, bool] = {}
+#: Verified chains for the whole process: (digest of the trusted certificates' bytes, digest
+#: of the presented chain's bytes) -> the validity window of the verified path. A pure
+#: function of the bytes and the clock, so any checker may reuse what another verified.
+_VERIFIED: dict[tuple[bytes, bytes], tuple[_dt.datetime, _dt.datetime]] = {}
+_PROCESS_CACHE_MAX: Final = 4096
+#: Root files read, for the whole process: their bytes -> certificates (or OpenSSL's reason).
+#: Certificates are immutable, so every checker may share them.
+_ROOT_FILES: dict[bytes, tuple[x509.Certificate, ...] | str] = {}
+
+
 def _self_signed(cert: x509.Certificate) -> bool:
     if cert.subject != cert.issuer:
         return False
+    der = _der(cert)
+    known = _SELF_SIGNED.get(der)
+    if known is not None:
+        return known
     try:
         cert.verify_directly_issued_by(cert)
     except (ValueError, TypeError, Exception):
-        return False
-    return True
+        verdict = False
+    else:
+        verdict = True
+    if len(_SELF_SIGNED) >= _PROCESS_CACHE_MAX:
+        _SELF_SIGNED.clear()
+    _SELF_SIGNED[der] = verdict
+    return verdict
+
+
+def _digest(certs: Sequence[x509.Certificate]) -> bytes:
+    h = hashlib.sha256()
+    for cert in certs:
+        der = _der(cert)
+        h.update(len(der).to_bytes(4, "big"))
+        h.update(der)
+    return h.digest()
 
 
 @attrs.frozen
 class _Anchors:
     store: xv.Store | None
     intermediates: tuple[x509.Certificate, ...]
+    #: Anchors chosen by name only (subject == issuer), self-signatures not checked yet.
+    by_name: bool = False
+
+
+class _AnchorsEntry:
+    """A root file's anchors: by name at once, exact (self-signatures checked) when needed."""
+
+    __slots__ = ("candidate", "certs", "digest", "exact")
+
+    def __init__(
+        self, certs: tuple[x509.Certificate, ...], candidate: _Anchors, digest: bytes
+    ) -> None:
+        self.certs = certs
+        self.candidate = candidate
+        self.digest = digest
+        self.exact: _Anchors | None = None
 
 
 class CertificateChecker:
     """Verifies presented chains against root bytes at a time, with a bounded cache.
 
-    Owned by the caller (an account or a client); holds no global state.
+    Owned by the caller (an account or a client). Its caches are keyed by object identity
+    (the objects are kept alive with the entries); behind them, verified chains and
+    self-signature checks are memoised for the process by the certificates' bytes, so a new
+    client of a known cluster does not verify again.
+
+    Trust anchors are the self-signed certificates of the root file. Checking every
+    self-signature of a bundle up front is most of a first verification's cost, so the path
+    is first built with the certificates whose subject is their issuer as anchors and only
+    the anchor the path ends at has its self-signature checked; when that fails, or no path
+    is found, the exact anchors are computed and the verification repeated with them, so
+    the verdict is always the one of the exact anchor set.
     """
 
     def __init__(self, max_entries: int = 4096) -> None:
         self._max = max_entries
         self._roots: dict[bytes, tuple[x509.Certificate, ...] | str] = {}
-        self._anchors: dict[tuple[int, ...], _Anchors] = {}
+        self._anchors: dict[tuple[int, ...], _AnchorsEntry] = {}
         # key -> (kept objects, window start, window end) or failure times
         self._ok: dict[tuple[object, ...], tuple[object, _dt.datetime, _dt.datetime]] = {}
         self._failed: dict[tuple[object, ...], set[_dt.datetime]] = {}
+        self._hosts: dict[tuple[int, str | None, bool], tuple[x509.Certificate, CertCheck]] = {}
 
     # -- root files -------------------------------------------------------------------------
 
@@ -361,21 +426,62 @@ class CertificateChecker:
         """The certificates of a root file, or OpenSSL's reason for rejecting it (cached)."""
         found = self._roots.get(data)
         if found is None:
-            found = load_pem_bundle(data)
+            found = _ROOT_FILES.get(data)
+            if found is None:
+                found = load_pem_bundle(data)
+                if len(_ROOT_FILES) >= _PROCESS_CACHE_MAX:
+                    _ROOT_FILES.clear()
+                _ROOT_FILES[data] = found
             if len(self._roots) >= self._max:
                 self._roots.clear()
             self._roots[data] = found
         return found
 
-    def _anchors_for(self, certs: tuple[x509.Certificate, ...]) -> _Anchors:
+    def _anchors_entry(self, certs: tuple[x509.Certificate, ...]) -> _AnchorsEntry:
         key = tuple(id(c) for c in certs)
         found = self._anchors.get(key)
         if found is None:
-            anchors = [c for c in certs if _self_signed(c)]
-            others = tuple(c for c in certs if not _self_signed(c))
-            found = _Anchors(xv.Store(anchors) if anchors else None, others)
+            named: list[x509.Certificate] = []
+            other: list[x509.Certificate] = []
+            for cert in certs:
+                (named if cert.subject == cert.issuer else other).append(cert)
+            others = tuple(other)
+            candidate = _Anchors(xv.Store(named) if named else None, others, by_name=True)
+            if len(self._anchors) >= self._max:
+                self._anchors.clear()
+            # the entry keeps the certificates alive, so their ids stay theirs
+            found = _AnchorsEntry(certs, candidate, _digest(certs))
             self._anchors[key] = found
         return found
+
+    def _exact_anchors(self, certs: tuple[x509.Certificate, ...]) -> _Anchors:
+        entry = self._anchors_entry(certs)
+        if entry.exact is None:
+            anchors: list[x509.Certificate] = []
+            helpers: list[x509.Certificate] = []
+            for cert in certs:
+                (anchors if _self_signed(cert) else helpers).append(cert)
+            entry.exact = _Anchors(xv.Store(anchors) if anchors else None, tuple(helpers))
+        return entry.exact
+
+    @staticmethod
+    def _verify(
+        anchors: _Anchors, presented: Sequence[x509.Certificate], now: _dt.datetime
+    ) -> list[x509.Certificate] | None:
+        if anchors.store is None:
+            return None
+        verifier = (
+            xv.PolicyBuilder()
+            .store(anchors.store)
+            .time(now)
+            .extension_policies(ca_policy=_CA_POLICY, ee_policy=_PERMIT_ALL_EE)
+            .build_client_verifier()
+        )
+        try:
+            verified = verifier.verify(presented[0], [*presented[1:], *anchors.intermediates])
+        except xv.VerificationError:
+            return None
+        return list(verified.chain)
 
     # -- chains -----------------------------------------------------------------------------
 
@@ -395,38 +501,47 @@ class CertificateChecker:
         failed = self._failed.get(key)
         if failed is not None and now in failed:
             return False
-        anchors = self._anchors_for(trusted)
-        ok = False
-        window: tuple[_dt.datetime, _dt.datetime] | None = None
-        if anchors.store is not None:
-            verifier = (
-                xv.PolicyBuilder()
-                .store(anchors.store)
-                .time(now)
-                .extension_policies(ca_policy=_CA_POLICY, ee_policy=_PERMIT_ALL_EE)
-                .build_client_verifier()
-            )
-            try:
-                verified = verifier.verify(presented[0], [*presented[1:], *anchors.intermediates])
-            except xv.VerificationError:
-                ok = False
-            else:
-                ok = True
-                path = verified.chain
+        entry = self._anchors_entry(trusted)
+        candidate = entry.candidate
+        process_key = (entry.digest, _digest(presented))
+        window = _VERIFIED.get(process_key)
+        if window is None or not window[0] <= now <= window[1]:
+            window = None
+            path = self._verify(candidate, presented, now)
+            if path is None or not _self_signed(path[-1]):
+                exact = self._exact_anchors(trusted)
+                path = self._verify(exact, presented, now)
+            if path is not None:
                 window = (
                     max(c.not_valid_before_utc for c in path),
                     min(c.not_valid_after_utc for c in path),
                 )
+                if len(_VERIFIED) >= _PROCESS_CACHE_MAX:
+                    _VERIFIED.clear()
+                _VERIFIED[process_key] = window
         if len(self._ok) + len(self._failed) >= self._max:
             self._ok.clear()
             self._failed.clear()
-        if ok and window is not None:
+        if window is not None:
             # keep the certificates alive so that their ids stay theirs while cached
             self._ok[key] = ((trusted, tuple(presented)), window[0], window[1])
-        else:
-            self._failed.setdefault(key, set()).add(now)
-            self._ok.pop(key, None)
-        return ok
+            return True
+        self._failed.setdefault(key, set()).add(now)
+        self._ok.pop(key, None)
+        return False
+
+    def host_check(self, leaf: x509.Certificate, host: str | None, libpq: Libpq) -> CertCheck:
+        """:func:`libpq_host_check`, cached per certificate and host name."""
+        ip_aware = bool(libpq.rule("libpq.ip_san"))
+        key = (id(leaf), host, ip_aware)
+        found = self._hosts.get(key)
+        if found is not None and found[0] is leaf:
+            return found[1]
+        check = libpq_host_check(leaf, host, libpq)
+        if len(self._hosts) >= self._max:
+            self._hosts.clear()
+        self._hosts[key] = (leaf, check)  # the leaf is kept so that its id stays its own
+        return check
 
     # -- libpq ------------------------------------------------------------------------------
 
@@ -472,7 +587,7 @@ class CertificateChecker:
             return _VERIFY_FAILED
         if sslmode != "verify-full":
             return _OK_VERIFIED
-        return libpq_host_check(presented[0], host, libpq)
+        return self.host_check(presented[0], host, libpq)
 
     # -- pgjdbc -----------------------------------------------------------------------------
 

@@ -133,6 +133,20 @@ class SlotLimits:
         )
 
 
+_LAST_LIMITS: tuple[EngineConfig, SlotLimits] | None = None
+
+
+def _limits_of(config: EngineConfig) -> SlotLimits:
+    """``SlotLimits.of``, remembered for the last configuration object (they are immutable)."""
+    global _LAST_LIMITS
+    last = _LAST_LIMITS
+    if last is not None and last[0] is config:
+        return last[1]
+    limits = SlotLimits.of(config)
+    _LAST_LIMITS = (config, limits)
+    return limits
+
+
 class Slot:
     """One backend's place in an instance's slots, from InitProcess until the connection
     closes. ``release`` is idempotent."""
@@ -236,25 +250,34 @@ class InstanceServer:
         self._now = now
         self._check_token = check_token
 
+        # what this configuration implies, computed once per configuration object
+        self._derived: tuple[EngineConfig, TlsIdentity | None, SlotLimits] | None = None
+
+    def _current(self) -> tuple[EngineConfig, TlsIdentity | None, SlotLimits]:
+        """The configuration in force, its TLS identity and its connection limits."""
+        config = self._config()
+        derived = self._derived
+        if derived is None or derived[0] is not config:
+            identity = self._tls(server_tls_versions(config)) if config.ssl else None
+            derived = (config, identity, _limits_of(config))
+            self._derived = derived
+        return derived
+
     @property
     def accepts_ssl(self) -> bool:
-        return self._config().ssl
+        return self._current()[0].ssl
 
     @property
     def accepts_direct_ssl(self) -> bool:
-        return self._database.version.major >= 17 and self._config().ssl
+        return self._database.version.major >= 17 and self._current()[0].ssl
 
     @property
     def tls(self) -> TlsIdentity | None:
-        config = self._config()
-        if not config.ssl:
-            return None
-        return self._tls(server_tls_versions(config))
+        return self._current()[1]
 
     def decide(self, startup: Startup) -> Verdict:
         """The verdict on a StartupMessage; an accepted one holds a slot until closed."""
-        config = self._config()
-        limits = SlotLimits.of(config)
+        config, _identity, limits = self._current()
         slot = self._slots.claim(limits.max_connections)
         if slot is None:
             return Fatal(TOO_MANY_CONNECTIONS, "sorry, too many clients already")

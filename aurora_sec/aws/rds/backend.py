@@ -115,6 +115,8 @@ class RdsBackend:
         #: The EngineConfig of each instance, valid while the instance record is unchanged.
         self._configs: dict[str, tuple[Instance, EngineConfig]] = {}
         self._identities: dict[tuple[str, str], TlsIdentity] = {}
+        #: The issued identities as presented with a TLS version range.
+        self._presented: dict[tuple[tuple[str, str], tuple[str, ...]], TlsIdentity] = {}
         #: Each instance's open connections (a reboot or a deletion ends them).
         self._slots: dict[str, ConnectionSlots] = {}
         #: The clock used for creation times; tests may set it.
@@ -1118,7 +1120,13 @@ class RdsBackend:
                 issued_at=self.now,
             )
             self._identities[key] = identity
-        return identity.with_tls_versions(tls_versions)
+        if identity.tls_versions == tls_versions:
+            return identity
+        presented = self._presented.get((key, tls_versions))
+        if presented is None or presented.chain is not identity.chain:
+            presented = identity.with_tls_versions(tls_versions)
+            self._presented[(key, tls_versions)] = presented
+        return presented
 
     def instance_server(self, instance_id: str, *, client_ip: str, host: str) -> InstanceServer:
         """The server a client at ``client_ip`` reaches on this instance through ``host``."""
