@@ -115,6 +115,9 @@ class RdsBackend:
         #: The EngineConfig of each instance, valid while the instance record is unchanged.
         self._configs: dict[str, tuple[Instance, EngineConfig]] = {}
         self._identities: dict[tuple[str, str], TlsIdentity] = {}
+        self._resolutions: dict[
+            tuple[str, str], tuple[Cluster, Instance | None, ResolvedEndpoint]
+        ] = {}
         #: The issued identities as presented with a TLS version range.
         self._presented: dict[tuple[tuple[str, str], tuple[str, ...]], TlsIdentity] = {}
         #: Each instance's open connections (a reboot or a deletion ends them).
@@ -1012,6 +1015,20 @@ class RdsBackend:
         return self._resolved(kind, host, cluster, writer)
 
     def _resolved(
+        self, kind: EndpointKind, host: str, cluster: Cluster, instance: Instance | None
+    ) -> ResolvedEndpoint:
+        # Clusters and instances are immutable values replaced on every change, so an answer
+        # stays right while the same two objects are the ones resolved to.
+        cached = self._resolutions.get((kind, host))
+        if cached is not None and cached[0] is cluster and cached[1] is instance:
+            return cached[2]
+        resolved = self._resolve_now(kind, host, cluster, instance)
+        if len(self._resolutions) >= 1024:
+            self._resolutions.clear()
+        self._resolutions[(kind, host)] = (cluster, instance, resolved)
+        return resolved
+
+    def _resolve_now(
         self, kind: EndpointKind, host: str, cluster: Cluster, instance: Instance | None
     ) -> ResolvedEndpoint:
         target = NetworkTarget(
