@@ -29,8 +29,9 @@ recorded from pgjdbc 42.7.13 on OpenJDK 17 (tests/client/data).
 Verification results are cached in a :class:`CertificateChecker` (one per account or
 client), keyed by the root certificates and the presented chain, and reused while the clock
 stays inside the verified chain's validity window, so a warm verify-full connection costs a
-few dictionary lookups; behind that, verified chains and self-signatures are memoised for the
-process by the certificates' bytes (pure functions of the bytes and the clock).
+few dictionary lookups; behind that, root files, trust anchors, verified chains and
+self-signatures are memoised for the whole process (pure functions of the certificates and
+the clock), so a new client of a known cluster does not verify again.
 
 Observed with real libpq 15.18 and 18.6 (tests/client/test_verify_oracle.py): the OpenSSL
 reasons of an unreadable root file are ``no certificate or crl found`` (no PEM certificate:
@@ -45,7 +46,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as _dt
-import hashlib
 import ipaddress
 import re
 import socket
@@ -54,7 +54,6 @@ from typing import Final, Literal
 
 import attrs
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import verification as xv
 from cryptography.x509.oid import NameOID
 
@@ -328,17 +327,16 @@ _PERMIT_ALL_EE: Final = xv.ExtensionPolicy.permit_all()
 _CA_POLICY: Final = xv.ExtensionPolicy.webpki_defaults_ca()
 
 
-def _der(cert: x509.Certificate) -> bytes:
-    return cert.public_bytes(Encoding.DER)
-
-
-#: ``_self_signed`` by the certificate's DER bytes, for the whole process: a pure function of
-#: the bytes (an ECDSA P-384 self-signature costs about 0.6 ms to check).
-_SELF_SIGNED: dict[bytes, bool] = {}
-#: Verified chains for the whole process: (digest of the trusted certificates' bytes, digest
-#: of the presented chain's bytes) -> the validity window of the verified path. A pure
-#: function of the bytes and the clock, so any checker may reuse what another verified.
-_VERIFIED: dict[tuple[bytes, bytes], tuple[_dt.datetime, _dt.datetime]] = {}
+#: ``_self_signed`` per certificate object, for the whole process (the entry keeps the object,
+#: so its id stays its own): an ECDSA P-384 self-signature costs about 0.6 ms to check.
+_SELF_SIGNED: dict[int, tuple[x509.Certificate, bool]] = {}
+#: Verified chains for the whole process: (trusted ids, presented ids) -> the objects (kept
+#: alive, so the ids stay theirs) and the validity window of the verified path. Root files
+#: are read once per process (``_ROOT_FILES``) and an instance presents the same chain
+#: objects to every client, so a new client of a known cluster does not verify again.
+_VERIFIED: dict[
+    tuple[tuple[int, ...], tuple[int, ...]], tuple[object, _dt.datetime, _dt.datetime]
+] = {}
 _PROCESS_CACHE_MAX: Final = 4096
 #: Root files read, for the whole process: their bytes -> certificates (or OpenSSL's reason).
 #: Certificates are immutable, so every checker may share them.
@@ -346,62 +344,92 @@ _ROOT_FILES: dict[bytes, tuple[x509.Certificate, ...] | str] = {}
 
 
 def _self_signed(cert: x509.Certificate) -> bool:
-    if cert.subject != cert.issuer:
-        return False
-    der = _der(cert)
-    known = _SELF_SIGNED.get(der)
-    if known is not None:
-        return known
-    try:
-        cert.verify_directly_issued_by(cert)
-    except (ValueError, TypeError, Exception):
+    known = _SELF_SIGNED.get(id(cert))
+    if known is not None and known[0] is cert:
+        return known[1]
+    if not _named_by_itself(cert):
         verdict = False
     else:
-        verdict = True
+        try:
+            cert.verify_directly_issued_by(cert)
+        except (ValueError, TypeError, Exception):
+            verdict = False
+        else:
+            verdict = True
     if len(_SELF_SIGNED) >= _PROCESS_CACHE_MAX:
         _SELF_SIGNED.clear()
-    _SELF_SIGNED[der] = verdict
+    _SELF_SIGNED[id(cert)] = (cert, verdict)
     return verdict
 
 
-def _digest(certs: Sequence[x509.Certificate]) -> bytes:
-    h = hashlib.sha256()
-    for cert in certs:
-        der = _der(cert)
-        h.update(len(der).to_bytes(4, "big"))
-        h.update(der)
-    return h.digest()
+def _der_element(data: bytes, at: int) -> tuple[int, int, int]:
+    """(tag, start of the content, end of the element) of the DER element at ``at``."""
+    tag = data[at]
+    length = data[at + 1]
+    start = at + 2
+    if length & 0x80:
+        count = length & 0x7F
+        length = int.from_bytes(data[start : start + count], "big")
+        start += count
+    return tag, start, start + length
+
+
+def _raw_issuer_and_subject(cert: x509.Certificate) -> tuple[bytes, bytes] | None:
+    """The DER bytes of the issuer and subject Names, read from the TBSCertificate."""
+    try:
+        tbs = cert.tbs_certificate_bytes
+        _tag, at, _end = _der_element(tbs, 0)  # TBSCertificate SEQUENCE
+        tag, _start, end = _der_element(tbs, at)
+        if tag == 0xA0:  # [0] EXPLICIT version
+            at = end
+        _tag, _start, at = _der_element(tbs, at)  # serialNumber
+        _tag, _start, at = _der_element(tbs, at)  # signature AlgorithmIdentifier
+        _tag, _start, end = _der_element(tbs, at)  # issuer
+        issuer = tbs[at:end]
+        _tag, _start, at = _der_element(tbs, end)  # validity
+        _tag, _start, end = _der_element(tbs, at)  # subject
+        return issuer, tbs[at:end]
+    except (IndexError, ValueError):
+        return None
+
+
+def _named_by_itself(cert: x509.Certificate) -> bool:
+    """``subject == issuer``: equal bytes are equal names; otherwise compare the Names."""
+    raw = _raw_issuer_and_subject(cert)
+    if raw is not None and raw[0] == raw[1]:
+        return True
+    return cert.subject == cert.issuer
 
 
 @attrs.frozen
 class _Anchors:
     store: xv.Store | None
     intermediates: tuple[x509.Certificate, ...]
-    #: Anchors chosen by name only (subject == issuer), self-signatures not checked yet.
-    by_name: bool = False
 
 
 class _AnchorsEntry:
     """A root file's anchors: by name at once, exact (self-signatures checked) when needed."""
 
-    __slots__ = ("candidate", "certs", "digest", "exact")
+    __slots__ = ("candidate", "certs", "exact")
 
-    def __init__(
-        self, certs: tuple[x509.Certificate, ...], candidate: _Anchors, digest: bytes
-    ) -> None:
+    def __init__(self, certs: tuple[x509.Certificate, ...], candidate: _Anchors) -> None:
         self.certs = certs
         self.candidate = candidate
-        self.digest = digest
         self.exact: _Anchors | None = None
+
+
+#: Anchors per set of root certificates, for the whole process (keyed by the objects' ids;
+#: each entry keeps its certificates alive).
+_ANCHORS: dict[tuple[int, ...], _AnchorsEntry] = {}
 
 
 class CertificateChecker:
     """Verifies presented chains against root bytes at a time, with a bounded cache.
 
     Owned by the caller (an account or a client). Its caches are keyed by object identity
-    (the objects are kept alive with the entries); behind them, verified chains and
-    self-signature checks are memoised for the process by the certificates' bytes, so a new
-    client of a known cluster does not verify again.
+    (the objects are kept alive with the entries); behind them, root files (by their bytes),
+    anchors, verified chains and self-signature checks are memoised for the process, so a
+    new client of a known cluster does not verify again.
 
     Trust anchors are the self-signed certificates of the root file. Checking every
     self-signature of a bundle up front is most of a first verification's cost, so the path
@@ -414,7 +442,6 @@ class CertificateChecker:
     def __init__(self, max_entries: int = 4096) -> None:
         self._max = max_entries
         self._roots: dict[bytes, tuple[x509.Certificate, ...] | str] = {}
-        self._anchors: dict[tuple[int, ...], _AnchorsEntry] = {}
         # key -> (kept objects, window start, window end) or failure times
         self._ok: dict[tuple[object, ...], tuple[object, _dt.datetime, _dt.datetime]] = {}
         self._failed: dict[tuple[object, ...], set[_dt.datetime]] = {}
@@ -437,21 +464,21 @@ class CertificateChecker:
             self._roots[data] = found
         return found
 
-    def _anchors_entry(self, certs: tuple[x509.Certificate, ...]) -> _AnchorsEntry:
+    @staticmethod
+    def _anchors_entry(certs: tuple[x509.Certificate, ...]) -> _AnchorsEntry:
         key = tuple(id(c) for c in certs)
-        found = self._anchors.get(key)
-        if found is None:
+        found = _ANCHORS.get(key)
+        if found is None or found.certs != certs:
             named: list[x509.Certificate] = []
             other: list[x509.Certificate] = []
             for cert in certs:
-                (named if cert.subject == cert.issuer else other).append(cert)
-            others = tuple(other)
-            candidate = _Anchors(xv.Store(named) if named else None, others, by_name=True)
-            if len(self._anchors) >= self._max:
-                self._anchors.clear()
+                (named if _named_by_itself(cert) else other).append(cert)
+            candidate = _Anchors(xv.Store(named) if named else None, tuple(other))
+            if len(_ANCHORS) >= _PROCESS_CACHE_MAX:
+                _ANCHORS.clear()
             # the entry keeps the certificates alive, so their ids stay theirs
-            found = _AnchorsEntry(certs, candidate, _digest(certs))
-            self._anchors[key] = found
+            found = _AnchorsEntry(certs, candidate)
+            _ANCHORS[key] = found
         return found
 
     def _exact_anchors(self, certs: tuple[x509.Certificate, ...]) -> _Anchors:
@@ -501,16 +528,16 @@ class CertificateChecker:
         failed = self._failed.get(key)
         if failed is not None and now in failed:
             return False
-        entry = self._anchors_entry(trusted)
-        candidate = entry.candidate
-        process_key = (entry.digest, _digest(presented))
-        window = _VERIFIED.get(process_key)
-        if window is None or not window[0] <= now <= window[1]:
-            window = None
-            path = self._verify(candidate, presented, now)
+        kept = (trusted, tuple(presented))
+        process_key = (tuple(id(c) for c in trusted), tuple(id(c) for c in presented))
+        known = _VERIFIED.get(process_key)
+        window: tuple[_dt.datetime, _dt.datetime] | None = None
+        if known is not None and known[0] == kept and known[1] <= now <= known[2]:
+            window = (known[1], known[2])
+        else:
+            path = self._verify(self._anchors_entry(trusted).candidate, presented, now)
             if path is None or not _self_signed(path[-1]):
-                exact = self._exact_anchors(trusted)
-                path = self._verify(exact, presented, now)
+                path = self._verify(self._exact_anchors(trusted), presented, now)
             if path is not None:
                 window = (
                     max(c.not_valid_before_utc for c in path),
@@ -518,13 +545,13 @@ class CertificateChecker:
                 )
                 if len(_VERIFIED) >= _PROCESS_CACHE_MAX:
                     _VERIFIED.clear()
-                _VERIFIED[process_key] = window
+                _VERIFIED[process_key] = (kept, window[0], window[1])
         if len(self._ok) + len(self._failed) >= self._max:
             self._ok.clear()
             self._failed.clear()
         if window is not None:
             # keep the certificates alive so that their ids stay theirs while cached
-            self._ok[key] = ((trusted, tuple(presented)), window[0], window[1])
+            self._ok[key] = (kept, window[0], window[1])
             return True
         self._failed.setdefault(key, set()).add(now)
         self._ok.pop(key, None)
