@@ -251,15 +251,15 @@ class InstanceServer:
         self._check_token = check_token
 
         # what this configuration implies, computed once per configuration object
-        self._derived: tuple[EngineConfig, TlsIdentity | None, SlotLimits] | None = None
+        self._derived: tuple[EngineConfig, SlotLimits] | None = None
+        self._identity: tuple[EngineConfig, TlsIdentity | None] | None = None
 
-    def _current(self) -> tuple[EngineConfig, TlsIdentity | None, SlotLimits]:
-        """The configuration in force, its TLS identity and its connection limits."""
+    def _current(self) -> tuple[EngineConfig, SlotLimits]:
+        """The configuration in force and its connection limits."""
         config = self._config()
         derived = self._derived
         if derived is None or derived[0] is not config:
-            identity = self._tls(server_tls_versions(config)) if config.ssl else None
-            derived = (config, identity, _limits_of(config))
+            derived = (config, _limits_of(config))
             self._derived = derived
         return derived
 
@@ -273,11 +273,18 @@ class InstanceServer:
 
     @property
     def tls(self) -> TlsIdentity | None:
-        return self._current()[1]
+        config = self._current()[0]
+        known = self._identity
+        if known is None or known[0] is not config:
+            # issued on first use: a server nobody asks for TLS never signs a certificate
+            identity = self._tls(server_tls_versions(config)) if config.ssl else None
+            known = (config, identity)
+            self._identity = known
+        return known[1]
 
     def decide(self, startup: Startup) -> Verdict:
         """The verdict on a StartupMessage; an accepted one holds a slot until closed."""
-        config, _identity, limits = self._current()
+        config, limits = self._current()
         slot = self._slots.claim(limits.max_connections)
         if slot is None:
             return Fatal(TOO_MANY_CONNECTIONS, "sorry, too many clients already")
