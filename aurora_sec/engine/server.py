@@ -34,10 +34,13 @@ A refused startup gives its slot back; an accepted one keeps it until the connec
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
+import os
 import re
 import threading
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
+from typing import Final
 
 import attrs
 
@@ -47,6 +50,7 @@ from aurora_sec.engine import hba, membership
 from aurora_sec.engine.catalog import Catalog, Role
 from aurora_sec.engine.config import EngineConfig
 from aurora_sec.engine.database import Database
+from aurora_sec.engine.passwords import StoredPassword
 from aurora_sec.engine.result import SslState
 from aurora_sec.engine.session import Session
 from aurora_sec.versions import behaviour
@@ -145,6 +149,33 @@ def _limits_of(config: EngineConfig) -> SlotLimits:
     limits = SlotLimits.of(config)
     _LAST_LIMITS = (config, limits)
     return limits
+
+
+#: A process-random key: the password cache below is keyed by a keyed digest, never by a
+#: password.
+_PASSWORD_KEY: Final = os.urandom(32)
+_PASSWORD_CACHE_MAX: Final = 4096
+#: (id of the stored password, role, keyed digest of the password offered) -> (the stored
+#: password, kept so its id stays its own; the verdict). A role whose password was set as a
+#: SCRAM secret costs a PBKDF2 (4096 iterations) per check; a client reconnecting with the
+#: same password pays it once.
+_PASSWORD_VERDICTS: dict[tuple[int, str, bytes], tuple[StoredPassword, bool]] = {}
+
+
+def _password_matches(stored: StoredPassword, role: str, password: str) -> bool:
+    """``stored.matches(role, password)``, remembered for this stored password."""
+    digest = hashlib.blake2b(
+        password.encode("utf-8", "surrogatepass"), key=_PASSWORD_KEY, digest_size=32
+    ).digest()
+    key = (id(stored), role, digest)
+    known = _PASSWORD_VERDICTS.get(key)
+    if known is not None and known[0] is stored:
+        return known[1]
+    verdict = stored.matches(role, password)
+    if len(_PASSWORD_VERDICTS) >= _PASSWORD_CACHE_MAX:
+        _PASSWORD_VERDICTS.clear()
+    _PASSWORD_VERDICTS[key] = (stored, verdict)
+    return verdict
 
 
 class Slot:
@@ -349,7 +380,7 @@ class InstanceServer:
                 return failed
             if config.accepted_password_auth_method == "scram" and stored.kind == "md5":
                 return failed
-            if not stored.matches(user, startup.password.reveal()):
+            if not _password_matches(stored, user, startup.password.reveal()):
                 return failed
         assert role is not None
         if not role.login:
