@@ -64,19 +64,21 @@ SETUP = (
     "CREATE ROLE lim LOGIN CONNECTION LIMIT 1 PASSWORD 'lim-pw'",
     "CREATE ROLE zero LOGIN CONNECTION LIMIT 0 PASSWORD 'zero-pw'",
     "CREATE ROLE nolog NOLOGIN PASSWORD 'nolog-pw'",
+    "CREATE ROLE nolim NOLOGIN CONNECTION LIMIT 0 PASSWORD 'nolim-pw'",
     "CREATE ROLE su SUPERUSER LOGIN CONNECTION LIMIT 1 PASSWORD 'su-pw'",
     "CREATE ROLE boss LOGIN PASSWORD 'boss-pw'",
     "GRANT rds_superuser TO boss",
 )
 SETUP_16 = ("GRANT pg_use_reserved_connections TO rds_superuser",)
 
-PASSWORDS = {name: f"{name}-pw" for name in ("app", "lim", "zero", "nolog", "su", "boss")}
+PASSWORDS = {name: f"{name}-pw" for name in ("app", "lim", "zero", "nolog", "nolim", "su", "boss")}
 
 # (step, name, user, password or None for the right one, database)
 Step = tuple[str, str, str, str | None, str]
 SCENARIO: tuple[Step, ...] = (
     ("open", "z1", "zero", None, "postgres"),
     ("open", "n1", "nolog", None, "postgres"),
+    ("open", "n3", "nolim", None, "postgres"),
     ("open", "l1", "lim", None, "postgres"),
     ("open", "l2", "lim", None, "postgres"),
     ("open", "l3", "lim", "wrong", "postgres"),
@@ -213,6 +215,7 @@ def test_the_scenario_reaches_every_check(real_results: tuple[int, list[Result]]
     assert 'too many connections for role "zero"' in texts
     assert any(t.startswith("remaining connection slots are reserved") for t in texts)
     assert 'database "nosuch" does not exist' in texts
+    assert 'role "nolim" is not permitted to log in' in texts  # LOGIN before CONNECTION LIMIT
     if major >= 16:
         assert any('"pg_use_reserved_connections"' in t for t in texts)
         assert any("SUPERUSER attribute" in t for t in texts)
