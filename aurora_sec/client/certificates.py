@@ -42,7 +42,10 @@ CAs); the leaf KeyUsage (critical; digitalSignature, plus keyEncipherment for RS
 2121 / 2121, other regions differ by minutes). Every certificate verifies under
 ``cryptography.x509.verification``'s web-PKI policy (tested).
 
-Determinism and cost. Names, serials and validity are deterministic: serials come from a
+Determinism and cost. Names, serials and validity are deterministic. The CA certificates
+(roots and subordinates) are the same for every account of a process, as the RDS CAs are the
+same for every AWS account: their serials come from one fixed seed, and they are built once
+per process (per :class:`KeyStore`). A server certificate's serial comes from the account's
 :class:`SerialSource` (an account's ``IdGenerator`` is one: ``token(kind)``). Key material
 cannot be derived from a seed with ``cryptography`` (RSA key generation is not seedable), so
 keys are random and generated once per process per (CA identifier, role) in a
@@ -57,7 +60,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Final, Literal, Protocol
 
@@ -377,6 +380,15 @@ def _ski(key: PrivateKey) -> x509.SubjectKeyIdentifier:
     return x509.SubjectKeyIdentifier.from_public_key(key.public_key())
 
 
+#: The seed of the CA certificates' serials: the same for every account, as the RDS CAs are.
+_CA_SERIAL_SEED: Final = "rds-ca"
+#: CA certificates per (key store id, role, CA identifier, region): the store is kept in the
+#: entry, so its id stays its own. Signing a subordinate CA is most of a fresh cluster's
+#: first connect; with the CAs shared, only the server certificate is signed per cluster.
+_SHARED_CAS: dict[tuple[int, str, str, str], tuple[KeyStore, x509.Certificate]] = {}
+_SHARED_LOCK: Final = threading.RLock()
+
+
 class RdsPki:
     """The RDS CAs of one account (or any caller): roots, subordinates, server identities.
 
@@ -409,7 +421,7 @@ class RdsPki:
             with self._lock:
                 found = self._roots.get(slot)
                 if found is None:
-                    found = self._build_root(p, region)
+                    found = self._shared("root", slot, lambda: self._build_root(p, region))
                     self._roots[slot] = found
         return found
 
@@ -422,9 +434,24 @@ class RdsPki:
             with self._lock:
                 found = self._intermediates.get(slot)
                 if found is None:
-                    found = self._build_intermediate(p, region)
+                    found = self._shared(
+                        "intermediate", slot, lambda: self._build_intermediate(p, region)
+                    )
                     self._intermediates[slot] = found
         return found
+
+    def _shared(
+        self, role: str, slot: tuple[str, str], build: Callable[[], x509.Certificate]
+    ) -> x509.Certificate:
+        """A CA certificate every account of the process shares (per key store), as every
+        AWS account meets the same RDS CAs."""
+        key = (id(self._keys), role, *slot)
+        with _SHARED_LOCK:
+            found = _SHARED_CAS.get(key)
+            if found is None or found[0] is not self._keys:
+                found = (self._keys, build())
+                _SHARED_CAS[key] = found
+        return found[1]
 
     def _build_root(self, p: CaProfile, region: str) -> x509.Certificate:
         key = self._keys.key(p.identifier, "root")
@@ -454,7 +481,7 @@ class RdsPki:
             issuer=name,
             public_key=key,
             signing_key=key,
-            serial=_serial(self._serials, serial_kind),
+            serial=_serial(SeededSerials(_CA_SERIAL_SEED), serial_kind),
             not_before=not_before,
             not_after=info.valid_till,
             extensions=extensions,
@@ -484,7 +511,9 @@ class RdsPki:
             issuer=root.subject,
             public_key=key,
             signing_key=root_key,
-            serial=_serial(self._serials, f"cert-serial:{p.identifier}:{region}:intermediate"),
+            serial=_serial(
+                SeededSerials(_CA_SERIAL_SEED), f"cert-serial:{p.identifier}:{region}:intermediate"
+            ),
             not_before=not_before,
             not_after=root.not_valid_after_utc,
             extensions=extensions,

@@ -15,8 +15,6 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, Protocol
 
-import attrs
-
 from aurora_sec.client.conninfo import ConnectOptions, Libpq, connect_options
 from aurora_sec.client.jdbc_url import Pgjdbc, parse_jdbc_url
 from aurora_sec.client.machine import ClientMachine
@@ -43,12 +41,38 @@ class ConnectTarget(Protocol):
     def clock(self) -> _dt.datetime: ...
 
 
-@attrs.frozen
 class Connection:
-    """An open connection: its session, its TLS state and how it got there."""
+    """An open connection: its session, its TLS state and how it got there.
 
-    session: Any = attrs.field(repr=False)
-    outcome: Outcome = attrs.field(repr=False)
+    It holds one of the instance's connection slots until :meth:`close` (or the end of a
+    ``with`` block); closing twice is harmless, and a closed connection runs no SQL.
+    """
+
+    __slots__ = ("_closed", "outcome", "session")
+
+    def __init__(self, session: Any, outcome: Outcome) -> None:
+        self.session = session
+        self.outcome = outcome
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        """Terminate the session and give its slot back (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        verdict = self.outcome.verdict
+        if verdict is not None and verdict.close is not None:
+            verdict.close()
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @property
     def ssl(self) -> Any:
@@ -61,6 +85,9 @@ class Connection:
         return self.outcome.attempts
 
     def execute(self, sql: str) -> Any:
+        if self._closed:
+            # psycopg's text for a statement on a closed connection
+            raise ConnectionFailed("the connection is closed")
         return self.session.execute(sql)
 
     def banner(self, psql_version: str) -> str:
@@ -102,7 +129,8 @@ class Connection:
     def __repr__(self) -> str:
         ssl = self.ssl
         how = f"{ssl.version} {ssl.cipher}" if ssl is not None else "no encryption"
-        return f"<Connection {self.session.session_user}@{self.outcome.host} ({how})>"
+        state = ", closed" if self._closed else ""
+        return f"<Connection {self.session.session_user}@{self.outcome.host} ({how}){state}>"
 
 
 def _major(version: str | int | None, default: int) -> int:
@@ -152,7 +180,16 @@ class Client:
         return self._account.network(self.ip, self._security_groups, self._firewall)
 
     def attempt(self, dsn: str, **properties: str) -> Outcome:
-        """Negotiate and return the outcome (never raises for a refused connection)."""
+        """Negotiate and return the outcome (never raises for a refused connection).
+
+        A probe: an accepted connection is closed at once, so it holds no slot."""
+        outcome = self._attempt(dsn, **properties)
+        verdict = outcome.verdict
+        if verdict is not None and verdict.close is not None:
+            verdict.close()
+        return outcome
+
+    def _attempt(self, dsn: str, **properties: str) -> Outcome:
         now = self._account.clock()
         if self.driver == "libpq":
             assert self.libpq is not None
@@ -174,7 +211,7 @@ class Client:
 
     def connect(self, dsn: str, **properties: str) -> Connection:
         """Connect like the driver; raise ConnectionFailed with the driver's text on failure."""
-        outcome = self.attempt(dsn, **properties)
+        outcome = self._attempt(dsn, **properties)
         if not outcome.ok or not isinstance(outcome.verdict, Accepted):
             raise ConnectionFailed(outcome.message or "connection failed")
         return Connection(outcome.verdict.session, outcome)

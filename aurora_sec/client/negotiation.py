@@ -44,7 +44,7 @@ connect uses Linux's ``strerror`` texts.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Final, Literal, Protocol
 
@@ -120,6 +120,8 @@ class Accepted:
     engine's, passed through untouched."""
 
     session: object = None
+    #: Gives the server's connection slot back (the client closed the connection).
+    close: Callable[[], None] | None = attrs.field(default=None, repr=False, eq=False)
 
 
 @attrs.frozen

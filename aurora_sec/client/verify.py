@@ -27,9 +27,11 @@ pgjdbc (``LibPQFactory``, ``MakeSSL``, ``PGjdbcHostnameVerifier``): only ``verif
 recorded from pgjdbc 42.7.13 on OpenJDK 17 (tests/client/data).
 
 Verification results are cached in a :class:`CertificateChecker` (one per account or
-client), keyed by the root bytes and the presented chain, and reused while the clock stays
-inside the verified chain's validity window, so a warm verify-full connection costs a few
-dictionary lookups.
+client), keyed by the root certificates and the presented chain, and reused while the clock
+stays inside the verified chain's validity window, so a warm verify-full connection costs a
+few dictionary lookups; behind that, root files, trust anchors, verified chains and
+self-signatures are memoised for the whole process (pure functions of the certificates and
+the clock), so a new client of a known cluster does not verify again.
 
 Observed with real libpq 15.18 and 18.6 (tests/client/test_verify_oracle.py): the OpenSSL
 reasons of an unreadable root file are ``no certificate or crl found`` (no PEM certificate:
@@ -325,14 +327,78 @@ _PERMIT_ALL_EE: Final = xv.ExtensionPolicy.permit_all()
 _CA_POLICY: Final = xv.ExtensionPolicy.webpki_defaults_ca()
 
 
+#: ``_self_signed`` per certificate object, for the whole process (the entry keeps the object,
+#: so its id stays its own): an ECDSA P-384 self-signature costs about 0.6 ms to check.
+_SELF_SIGNED: dict[int, tuple[x509.Certificate, bool]] = {}
+#: Verified chains for the whole process: (trusted ids, presented ids) -> the objects (kept
+#: alive, so the ids stay theirs) and the validity window of the verified path. Root files
+#: are read once per process (``_ROOT_FILES``) and an instance presents the same chain
+#: objects to every client, so a new client of a known cluster does not verify again.
+_VERIFIED: dict[
+    tuple[tuple[int, ...], tuple[int, ...]], tuple[object, _dt.datetime, _dt.datetime]
+] = {}
+_PROCESS_CACHE_MAX: Final = 4096
+#: Root files read, for the whole process: their bytes -> certificates (or OpenSSL's reason).
+#: Certificates are immutable, so every checker may share them.
+_ROOT_FILES: dict[bytes, tuple[x509.Certificate, ...] | str] = {}
+
+
 def _self_signed(cert: x509.Certificate) -> bool:
-    if cert.subject != cert.issuer:
-        return False
+    known = _SELF_SIGNED.get(id(cert))
+    if known is not None and known[0] is cert:
+        return known[1]
+    if not _named_by_itself(cert):
+        verdict = False
+    else:
+        try:
+            cert.verify_directly_issued_by(cert)
+        except (ValueError, TypeError, Exception):
+            verdict = False
+        else:
+            verdict = True
+    if len(_SELF_SIGNED) >= _PROCESS_CACHE_MAX:
+        _SELF_SIGNED.clear()
+    _SELF_SIGNED[id(cert)] = (cert, verdict)
+    return verdict
+
+
+def _der_element(data: bytes, at: int) -> tuple[int, int, int]:
+    """(tag, start of the content, end of the element) of the DER element at ``at``."""
+    tag = data[at]
+    length = data[at + 1]
+    start = at + 2
+    if length & 0x80:
+        count = length & 0x7F
+        length = int.from_bytes(data[start : start + count], "big")
+        start += count
+    return tag, start, start + length
+
+
+def _raw_issuer_and_subject(cert: x509.Certificate) -> tuple[bytes, bytes] | None:
+    """The DER bytes of the issuer and subject Names, read from the TBSCertificate."""
     try:
-        cert.verify_directly_issued_by(cert)
-    except (ValueError, TypeError, Exception):
-        return False
-    return True
+        tbs = cert.tbs_certificate_bytes
+        _tag, at, _end = _der_element(tbs, 0)  # TBSCertificate SEQUENCE
+        tag, _start, end = _der_element(tbs, at)
+        if tag == 0xA0:  # [0] EXPLICIT version
+            at = end
+        _tag, _start, at = _der_element(tbs, at)  # serialNumber
+        _tag, _start, at = _der_element(tbs, at)  # signature AlgorithmIdentifier
+        _tag, _start, end = _der_element(tbs, at)  # issuer
+        issuer = tbs[at:end]
+        _tag, _start, at = _der_element(tbs, end)  # validity
+        _tag, _start, end = _der_element(tbs, at)  # subject
+        return issuer, tbs[at:end]
+    except (IndexError, ValueError):
+        return None
+
+
+def _named_by_itself(cert: x509.Certificate) -> bool:
+    """``subject == issuer``: equal bytes are equal names; otherwise compare the Names."""
+    raw = _raw_issuer_and_subject(cert)
+    if raw is not None and raw[0] == raw[1]:
+        return True
+    return cert.subject == cert.issuer
 
 
 @attrs.frozen
@@ -341,19 +407,45 @@ class _Anchors:
     intermediates: tuple[x509.Certificate, ...]
 
 
+class _AnchorsEntry:
+    """A root file's anchors: by name at once, exact (self-signatures checked) when needed."""
+
+    __slots__ = ("candidate", "certs", "exact")
+
+    def __init__(self, certs: tuple[x509.Certificate, ...], candidate: _Anchors) -> None:
+        self.certs = certs
+        self.candidate = candidate
+        self.exact: _Anchors | None = None
+
+
+#: Anchors per set of root certificates, for the whole process (keyed by the objects' ids;
+#: each entry keeps its certificates alive).
+_ANCHORS: dict[tuple[int, ...], _AnchorsEntry] = {}
+
+
 class CertificateChecker:
     """Verifies presented chains against root bytes at a time, with a bounded cache.
 
-    Owned by the caller (an account or a client); holds no global state.
+    Owned by the caller (an account or a client). Its caches are keyed by object identity
+    (the objects are kept alive with the entries); behind them, root files (by their bytes),
+    anchors, verified chains and self-signature checks are memoised for the process, so a
+    new client of a known cluster does not verify again.
+
+    Trust anchors are the self-signed certificates of the root file. Checking every
+    self-signature of a bundle up front is most of a first verification's cost, so the path
+    is first built with the certificates whose subject is their issuer as anchors and only
+    the anchor the path ends at has its self-signature checked; when that fails, or no path
+    is found, the exact anchors are computed and the verification repeated with them, so
+    the verdict is always the one of the exact anchor set.
     """
 
     def __init__(self, max_entries: int = 4096) -> None:
         self._max = max_entries
         self._roots: dict[bytes, tuple[x509.Certificate, ...] | str] = {}
-        self._anchors: dict[tuple[int, ...], _Anchors] = {}
         # key -> (kept objects, window start, window end) or failure times
         self._ok: dict[tuple[object, ...], tuple[object, _dt.datetime, _dt.datetime]] = {}
         self._failed: dict[tuple[object, ...], set[_dt.datetime]] = {}
+        self._hosts: dict[tuple[int, str | None, bool], tuple[x509.Certificate, CertCheck]] = {}
 
     # -- root files -------------------------------------------------------------------------
 
@@ -361,21 +453,62 @@ class CertificateChecker:
         """The certificates of a root file, or OpenSSL's reason for rejecting it (cached)."""
         found = self._roots.get(data)
         if found is None:
-            found = load_pem_bundle(data)
+            found = _ROOT_FILES.get(data)
+            if found is None:
+                found = load_pem_bundle(data)
+                if len(_ROOT_FILES) >= _PROCESS_CACHE_MAX:
+                    _ROOT_FILES.clear()
+                _ROOT_FILES[data] = found
             if len(self._roots) >= self._max:
                 self._roots.clear()
             self._roots[data] = found
         return found
 
-    def _anchors_for(self, certs: tuple[x509.Certificate, ...]) -> _Anchors:
+    @staticmethod
+    def _anchors_entry(certs: tuple[x509.Certificate, ...]) -> _AnchorsEntry:
         key = tuple(id(c) for c in certs)
-        found = self._anchors.get(key)
-        if found is None:
-            anchors = [c for c in certs if _self_signed(c)]
-            others = tuple(c for c in certs if not _self_signed(c))
-            found = _Anchors(xv.Store(anchors) if anchors else None, others)
-            self._anchors[key] = found
+        found = _ANCHORS.get(key)
+        if found is None or found.certs != certs:
+            named: list[x509.Certificate] = []
+            other: list[x509.Certificate] = []
+            for cert in certs:
+                (named if _named_by_itself(cert) else other).append(cert)
+            candidate = _Anchors(xv.Store(named) if named else None, tuple(other))
+            if len(_ANCHORS) >= _PROCESS_CACHE_MAX:
+                _ANCHORS.clear()
+            # the entry keeps the certificates alive, so their ids stay theirs
+            found = _AnchorsEntry(certs, candidate)
+            _ANCHORS[key] = found
         return found
+
+    def _exact_anchors(self, certs: tuple[x509.Certificate, ...]) -> _Anchors:
+        entry = self._anchors_entry(certs)
+        if entry.exact is None:
+            anchors: list[x509.Certificate] = []
+            helpers: list[x509.Certificate] = []
+            for cert in certs:
+                (anchors if _self_signed(cert) else helpers).append(cert)
+            entry.exact = _Anchors(xv.Store(anchors) if anchors else None, tuple(helpers))
+        return entry.exact
+
+    @staticmethod
+    def _verify(
+        anchors: _Anchors, presented: Sequence[x509.Certificate], now: _dt.datetime
+    ) -> list[x509.Certificate] | None:
+        if anchors.store is None:
+            return None
+        verifier = (
+            xv.PolicyBuilder()
+            .store(anchors.store)
+            .time(now)
+            .extension_policies(ca_policy=_CA_POLICY, ee_policy=_PERMIT_ALL_EE)
+            .build_client_verifier()
+        )
+        try:
+            verified = verifier.verify(presented[0], [*presented[1:], *anchors.intermediates])
+        except xv.VerificationError:
+            return None
+        return list(verified.chain)
 
     # -- chains -----------------------------------------------------------------------------
 
@@ -395,38 +528,47 @@ class CertificateChecker:
         failed = self._failed.get(key)
         if failed is not None and now in failed:
             return False
-        anchors = self._anchors_for(trusted)
-        ok = False
+        kept = (trusted, tuple(presented))
+        process_key = (tuple(id(c) for c in trusted), tuple(id(c) for c in presented))
+        known = _VERIFIED.get(process_key)
         window: tuple[_dt.datetime, _dt.datetime] | None = None
-        if anchors.store is not None:
-            verifier = (
-                xv.PolicyBuilder()
-                .store(anchors.store)
-                .time(now)
-                .extension_policies(ca_policy=_CA_POLICY, ee_policy=_PERMIT_ALL_EE)
-                .build_client_verifier()
-            )
-            try:
-                verified = verifier.verify(presented[0], [*presented[1:], *anchors.intermediates])
-            except xv.VerificationError:
-                ok = False
-            else:
-                ok = True
-                path = verified.chain
+        if known is not None and known[0] == kept and known[1] <= now <= known[2]:
+            window = (known[1], known[2])
+        else:
+            path = self._verify(self._anchors_entry(trusted).candidate, presented, now)
+            if path is None or not _self_signed(path[-1]):
+                path = self._verify(self._exact_anchors(trusted), presented, now)
+            if path is not None:
                 window = (
                     max(c.not_valid_before_utc for c in path),
                     min(c.not_valid_after_utc for c in path),
                 )
+                if len(_VERIFIED) >= _PROCESS_CACHE_MAX:
+                    _VERIFIED.clear()
+                _VERIFIED[process_key] = (kept, window[0], window[1])
         if len(self._ok) + len(self._failed) >= self._max:
             self._ok.clear()
             self._failed.clear()
-        if ok and window is not None:
+        if window is not None:
             # keep the certificates alive so that their ids stay theirs while cached
-            self._ok[key] = ((trusted, tuple(presented)), window[0], window[1])
-        else:
-            self._failed.setdefault(key, set()).add(now)
-            self._ok.pop(key, None)
-        return ok
+            self._ok[key] = (kept, window[0], window[1])
+            return True
+        self._failed.setdefault(key, set()).add(now)
+        self._ok.pop(key, None)
+        return False
+
+    def host_check(self, leaf: x509.Certificate, host: str | None, libpq: Libpq) -> CertCheck:
+        """:func:`libpq_host_check`, cached per certificate and host name."""
+        ip_aware = bool(libpq.rule("libpq.ip_san"))
+        key = (id(leaf), host, ip_aware)
+        found = self._hosts.get(key)
+        if found is not None and found[0] is leaf:
+            return found[1]
+        check = libpq_host_check(leaf, host, libpq)
+        if len(self._hosts) >= self._max:
+            self._hosts.clear()
+        self._hosts[key] = (leaf, check)  # the leaf is kept so that its id stays its own
+        return check
 
     # -- libpq ------------------------------------------------------------------------------
 
@@ -472,7 +614,7 @@ class CertificateChecker:
             return _VERIFY_FAILED
         if sslmode != "verify-full":
             return _OK_VERIFIED
-        return libpq_host_check(presented[0], host, libpq)
+        return self.host_check(presented[0], host, libpq)
 
     # -- pgjdbc -----------------------------------------------------------------------------
 

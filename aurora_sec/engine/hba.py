@@ -50,27 +50,55 @@ class HbaRule:
         return f"{self.conn_type} {self.database} {self.user} {self.address} {self.method}"
 
 
-def aurora_rules(config: EngineConfig) -> tuple[HbaRule, ...]:
-    host: ConnType = "hostssl" if config.force_ssl else "host"
+def _rules(conn_type: ConnType) -> tuple[HbaRule, ...]:
     return (
         HbaRule("hostnossl", "all", "+rds_iam", "all", "reject"),
         HbaRule("hostssl", "all", "+rds_iam", "all", "pam"),
-        HbaRule(host, "all", "rdsadmin", "samehost", "md5"),
-        HbaRule(host, "all", "rdsadmin", "all", "reject"),
-        HbaRule(host, "all", "all", "all", "md5"),
+        HbaRule(conn_type, "all", "rdsadmin", "samehost", "md5"),
+        HbaRule(conn_type, "all", "rdsadmin", "all", "reject"),
+        HbaRule(conn_type, "all", "all", "all", "md5"),
     )
+
+
+#: The two files RDS writes (rds.force_ssl off / on): immutable, built once.
+_RULES: dict[bool, tuple[HbaRule, ...]] = {False: _rules("host"), True: _rules("hostssl")}
+
+
+def aurora_rules(config: EngineConfig) -> tuple[HbaRule, ...]:
+    return _RULES[config.force_ssl]
+
+
+#: Group membership answers for the last catalog seen (catalogs are immutable, so the answers
+#: hold as long as that catalog object is the one asked about).
+_MEMBERS: tuple[Catalog, dict[tuple[str, str], bool]] | None = None
+
+
+def _member(catalog: Catalog, user: str, group_name: str) -> bool:
+    global _MEMBERS
+    cached = _MEMBERS
+    if cached is None or cached[0] is not catalog:
+        cached = (catalog, {})
+        _MEMBERS = cached
+    answers = cached[1]
+    found = answers.get((user, group_name))
+    if found is None:
+        group = catalog.get(group_name)
+        role = catalog.get(user)
+        # is_member_of_role_nosuper: superusers are not implicitly members
+        found = (
+            group is not None
+            and role is not None
+            and membership.is_member(catalog, role.oid, group.oid, superuser_counts=False)
+        )
+        answers[(user, group_name)] = found
+    return found
 
 
 def _user_matches(rule: HbaRule, user: str, catalog: Catalog) -> bool:
     if rule.user == "all":
         return True
     if rule.user.startswith("+"):
-        group = catalog.get(rule.user[1:])
-        role = catalog.get(user)
-        if group is None or role is None:
-            return False
-        # is_member_of_role_nosuper: superusers are not implicitly members
-        return membership.is_member(catalog, role.oid, group.oid, superuser_counts=False)
+        return _member(catalog, user, rule.user[1:])
     return rule.user == user
 
 

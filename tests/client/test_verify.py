@@ -252,6 +252,39 @@ class TestChecks:
         # the 2019 CA expired on 2024-08-22: every chain under it fails after that
         assert not checker.chain_valid(both, identity.chain, dt.datetime(2024, 8, 23, tzinfo=UTC))
 
+    def test_a_name_alike_with_a_bad_self_signature_is_no_anchor(
+        self, pki: RdsPki, rds: TlsIdentity
+    ) -> None:
+        """Anchors are first chosen by name; one whose self-signature fails must not count."""
+        root = pki.root("rds-ca-rsa2048-g1", "us-east-1")
+        other_key = pki.keys.key("rds-ca-ecc384-g1", "root")
+        # the real root's name and key, signed by another key: subject == issuer, yet not
+        # self-signed
+        impostor = (
+            x509.CertificateBuilder()
+            .subject_name(root.subject)
+            .issuer_name(root.subject)
+            .public_key(root.public_key())
+            .serial_number(7)
+            .not_valid_before(root.not_valid_before_utc)
+            .not_valid_after(root.not_valid_after_utc)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(other_key, hashes.SHA384())
+        )
+        assert impostor.subject == impostor.issuer
+        assert not CertificateChecker().chain_valid((impostor,), rds.chain, AT)
+        assert CertificateChecker().chain_valid((impostor, root), rds.chain, AT)
+        assert CertificateChecker().chain_valid((root, impostor), rds.chain, AT)
+
+    def test_raw_names_agree_with_parsed_names(self, pki: RdsPki, rds: TlsIdentity) -> None:
+        from aurora_sec.client.verify import _raw_issuer_and_subject
+
+        roots = load_pem_bundle(pki.ca_bundle_pem("us-east-1"))
+        assert not isinstance(roots, str)
+        for cert in (*roots, *rds.chain):
+            raw = _raw_issuer_and_subject(cert)
+            assert raw == (cert.issuer.public_bytes(), cert.subject.public_bytes())
+
     def test_pgjdbc_root_file_messages(self, pki: RdsPki, rds: TlsIdentity) -> None:
         checker = CertificateChecker()
         machine = ClientMachine(

@@ -269,12 +269,12 @@ class Worker:
         name = self.rng.choice(list(self.model.roles))
         self.touched = (name,)
         # sslmode=require works whether rds.force_ssl is 0 or 1 at this moment
-        conn = self.client.connect(
+        with self.client.connect(
             f"host={self.endpoint} dbname=postgres user={name} "
             f"password={self.model.roles[name]} sslmode=require"
-        )
-        assert conn.ssl is not None
-        assert conn.execute("SELECT current_user").value == name
+        ) as conn:  # closed again: the instance's connection slots stay free
+            assert conn.ssl is not None
+            assert conn.execute("SELECT current_user").value == name
 
     OPERATIONS = (
         ("create", 20),
@@ -508,10 +508,10 @@ def test_connects_and_statements_from_threads_share_one_catalog() -> None:
         try:
             client = aurora.Client(acct, ip=CLIENT_IP, driver="libpq", driver_version=15)
             for _ in range(20):
-                conn = client.connect(
+                with client.connect(
                     f"host={endpoint} dbname=postgres user=shared password=shared-password sslmode=require"
-                )
-                assert conn.execute("SELECT current_user").value == "shared"
+                ) as conn:
+                    assert conn.execute("SELECT current_user").value == "shared"
         except (AssertionError, ConnectionFailed, PostgresError) as err:
             errors.append(err)
 
@@ -522,6 +522,7 @@ def test_connects_and_statements_from_threads_share_one_catalog() -> None:
         t.join(30)
     assert not any(t.is_alive() for t in threads)
     assert not errors, errors
+    assert len(acct.rds.connection_slots("prod-1")) == 0  # every connection was closed
 
 
 @pytest.mark.parametrize("attempt", range(5))

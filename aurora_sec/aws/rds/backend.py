@@ -42,7 +42,7 @@ from aurora_sec.engine.catalog import Catalog
 from aurora_sec.engine.config import EngineConfig
 from aurora_sec.engine.database import Database
 from aurora_sec.engine.passwords import StoredPassword, md5_secret
-from aurora_sec.engine.server import InstanceServer
+from aurora_sec.engine.server import ConnectionSlots, InstanceServer
 from aurora_sec.errors import AwsError
 from aurora_sec.secrets import Secret
 from aurora_sec.versions import EngineVersion
@@ -115,6 +115,13 @@ class RdsBackend:
         #: The EngineConfig of each instance, valid while the instance record is unchanged.
         self._configs: dict[str, tuple[Instance, EngineConfig]] = {}
         self._identities: dict[tuple[str, str], TlsIdentity] = {}
+        self._resolutions: dict[
+            tuple[str, str], tuple[Cluster, Instance | None, ResolvedEndpoint]
+        ] = {}
+        #: The issued identities as presented with a TLS version range.
+        self._presented: dict[tuple[tuple[str, str], tuple[str, ...]], TlsIdentity] = {}
+        #: Each instance's open connections (a reboot or a deletion ends them).
+        self._slots: dict[str, ConnectionSlots] = {}
         #: The clock used for creation times; tests may set it.
         self.now: _dt.datetime = EPOCH
 
@@ -840,6 +847,9 @@ class RdsBackend:
             pending_instance=frozenset(),
         )
         self.instances[instance.identifier] = rebooted
+        slots = self._slots.pop(instance.identifier, None)
+        if slots is not None:
+            slots.clear()  # the restart ended every session
         return rebooted
 
     def reboot_cluster(self, identifier: str) -> Cluster:
@@ -856,6 +866,9 @@ class RdsBackend:
             # Failover: the replica with the best (lowest) promotion tier becomes the writer.
             members.sort(key=lambda m: self.instances[m].promotion_tier)
         del self.instances[instance.identifier]
+        slots = self._slots.pop(instance.identifier, None)
+        if slots is not None:
+            slots.clear()
         self.clusters[cluster.identifier] = attrs.evolve(cluster, members=tuple(members))
         for eid, endpoint in list(self.endpoints.items()):
             if (
@@ -1004,6 +1017,20 @@ class RdsBackend:
     def _resolved(
         self, kind: EndpointKind, host: str, cluster: Cluster, instance: Instance | None
     ) -> ResolvedEndpoint:
+        # Clusters and instances are immutable values replaced on every change, so an answer
+        # stays right while the same two objects are the ones resolved to.
+        cached = self._resolutions.get((kind, host))
+        if cached is not None and cached[0] is cluster and cached[1] is instance:
+            return cached[2]
+        resolved = self._resolve_now(kind, host, cluster, instance)
+        if len(self._resolutions) >= 1024:
+            self._resolutions.clear()
+        self._resolutions[(kind, host)] = (cluster, instance, resolved)
+        return resolved
+
+    def _resolve_now(
+        self, kind: EndpointKind, host: str, cluster: Cluster, instance: Instance | None
+    ) -> ResolvedEndpoint:
         target = NetworkTarget(
             host=host,
             port=cluster.port,
@@ -1110,7 +1137,13 @@ class RdsBackend:
                 issued_at=self.now,
             )
             self._identities[key] = identity
-        return identity.with_tls_versions(tls_versions)
+        if identity.tls_versions == tls_versions:
+            return identity
+        presented = self._presented.get((key, tls_versions))
+        if presented is None or presented.chain is not identity.chain:
+            presented = identity.with_tls_versions(tls_versions)
+            self._presented[(key, tls_versions)] = presented
+        return presented
 
     def instance_server(self, instance_id: str, *, client_ip: str, host: str) -> InstanceServer:
         """The server a client at ``client_ip`` reaches on this instance through ``host``."""
@@ -1133,7 +1166,15 @@ class RdsBackend:
             client_address=client_ip,
             now=lambda: self.now,
             check_token=check_token,
+            slots=self.connection_slots(instance.identifier),
         )
+
+    def connection_slots(self, instance_id: str) -> ConnectionSlots:
+        """The open connections of an instance (``len()`` is how many)."""
+        slots = self._slots.get(instance_id)
+        if slots is None:
+            slots = self._slots.setdefault(instance_id, ConnectionSlots())
+        return slots
 
     def master_password(self, cluster_id: str) -> Secret:
         """The master user's password, for the server plane's bootstrap (never printed)."""
