@@ -43,6 +43,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
 
 from aurora_sec.aws.bridge.serve import SERVICES, Server
+from aurora_sec.aws.bridge.timestamps import parse_timestamp
 
 if TYPE_CHECKING:
     from aurora_sec.aws.account import Account
@@ -95,6 +96,7 @@ def _install() -> None:
             client.meta.events.register_first(
                 f"before-send.{service_id}", handler, unique_id=f"{_UNIQUE_ID}.{service_id}"
             )
+            _fast_timestamps(client)
         return client
 
     def clock(remove_tzinfo: bool = True) -> _dt.datetime:
@@ -106,6 +108,33 @@ def _install() -> None:
 
     botocore.session.Session.create_client = create_client
     botocore.auth.get_current_datetime = clock
+
+
+class _ParserFactory:
+    """A client's response parser factory whose parsers read timestamps with
+    :func:`.timestamps.parse_timestamp` (botocore's answers, without dateutil's cost)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def create_parser(self, protocol_name: str) -> Any:
+        import botocore.parsers
+
+        parser = self._inner.create_parser(protocol_name)
+        if getattr(parser, "_timestamp_parser", None) is botocore.parsers.DEFAULT_TIMESTAMP_PARSER:
+            parser._timestamp_parser = parse_timestamp
+        return parser
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def _fast_timestamps(client: Any) -> None:
+    """Give ``client``'s endpoint the faster timestamp parser (when botocore has the parts)."""
+    endpoint = getattr(client, "_endpoint", None)
+    factory = getattr(endpoint, "_response_parser_factory", None)
+    if factory is not None and not isinstance(factory, _ParserFactory):
+        endpoint._response_parser_factory = _ParserFactory(factory)  # type: ignore[union-attr]
 
 
 def _uninstall() -> None:
