@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Any, Final
-
 import time
+from typing import Any, Final
 
 from dateutil.tz import tzlocal, tzutc
 
