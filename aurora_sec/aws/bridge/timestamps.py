@@ -16,11 +16,10 @@ under several ``TZ`` settings).
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 import time
 from typing import Any, Final
-
-from dateutil.tz import tzlocal, tzutc
 
 __all__ = ["parse_timestamp"]
 
@@ -28,14 +27,23 @@ _ISO: Final = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{6}))?Z\Z",
     re.ASCII,
 )
-_UTC: Final = tzutc()
 
 
-def _zone() -> Any:
+@functools.cache
+def _botocore() -> tuple[Any, Any, Any]:
+    """botocore's parser and dateutil's zones, imported on first use (botocore is optional)."""
+    import botocore.compat
+    import botocore.parsers
+    import botocore.utils
+
+    return botocore.parsers, botocore.utils.tzutc, botocore.compat.tzlocal
+
+
+def _zone(tzutc: Any, tzlocal: Any) -> Any:
     """dateutil's zone for a ``Z`` timestamp in this process, or None: ask dateutil."""
     names = time.tzname
     if "UTC" not in names:
-        return _UTC
+        return tzutc()
     if names == ("UTC", "UTC") and not time.daylight:
         return tzlocal()
     return None
@@ -43,9 +51,10 @@ def _zone() -> Any:
 
 def parse_timestamp(value: Any) -> Any:
     """``botocore.utils.parse_timestamp(value)``, without dateutil for the bridge's two forms."""
+    parsers, tzutc, tzlocal = _botocore()
     if isinstance(value, str):
         match = _ISO.match(value)
-        zone = _zone() if match is not None else None
+        zone = _zone(tzutc, tzlocal) if match is not None else None
         if match is not None and zone is not None:
             year, month, day, hour, minute, second, micro = match.groups()
             try:
@@ -61,6 +70,4 @@ def parse_timestamp(value: Any) -> Any:
                 )
             except ValueError:
                 pass
-    import botocore.parsers
-
-    return botocore.parsers.DEFAULT_TIMESTAMP_PARSER(value)
+    return parsers.DEFAULT_TIMESTAMP_PARSER(value)
