@@ -22,12 +22,17 @@ How it hooks in (botocore's documented event system, no monkeypatched send path)
 * Credentials: keys issued by the account's iam client are their users; the ``root_keys``
   (default :data:`DEFAULT_ROOT_KEYS`, moto's dummy pairs) are the account's root; any other
   key gets ``InvalidClientTokenId``.
-* moto: botocore calls every ``before-send`` handler, so with moto's ``mock_aws`` also active
-  moto would *also* execute the calls the bridge answers (the bridge's answer is the one
-  returned: its handler is registered first on the more specific event). Until the
-  coexistence slice lands, activate moto with
-  ``mock_aws(config={"core": {"passthrough": {"services": ["rds", "ec2", "iam"]}}})`` so
-  moto leaves those services to the bridge; order of activation does not matter.
+* moto: moto 5 registers one handler on every session's ``before-send`` when it is imported
+  (``mock_aws`` switches it on and off), and botocore calls *every* ``before-send`` handler, so
+  both would run a call. When the wrapped ``create_client`` finds moto's handler on a new rds,
+  ec2 or iam client, it takes it off that client and the bridge's handler decides instead:
+  an active mock answers rds and iam calls and the ec2 operations the emulator models
+  (VPCs, subnets, security groups); other ec2 operations go to moto when ``mock_aws`` is
+  active (else they are ``NotImplemented``), as do calls made after the bridge's ``with``
+  ends; every other service's clients are untouched (moto's). The order of activation does
+  not matter (``with mock_aws(), mock(acct):`` or the reverse): what matters is that clients
+  are created while both are active; a client created before ``mock(acct)`` started is
+  moto's alone.
 
 Activation and deactivation nest (a stack); both are thread-safe, but the active mock is
 process-wide, as moto's is.
@@ -37,12 +42,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
 
-from aurora_sec.aws.bridge.serve import SERVICES, Server
+from aurora_sec.aws.bridge.serve import SERVICES, Server, served
 from aurora_sec.aws.bridge.timestamps import parse_timestamp
 
 if TYPE_CHECKING:
@@ -70,12 +76,40 @@ def current() -> Mock | None:
 
 
 def _before_send(
-    operation_model_of: Callable[[str], Any], request: Any, event_name: str = "", **_: Any
+    operation_model_of: Callable[[str], Any],
+    moto: Any,
+    request: Any,
+    event_name: str = "",
+    **kwargs: Any,
 ) -> Any:
+    """The client's ``before-send``: the innermost mock answers, else moto (when it was there)."""
     active = current()
-    if active is None:
+    operation_model = operation_model_of(event_name.rsplit(".", 1)[-1])
+    if active is not None and not (
+        moto is not None and getattr(moto, "enabled", False) and not served(operation_model)
+    ):
+        return active.respond(operation_model, request)
+    if moto is not None:
+        return moto(event_name=event_name, request=request, **kwargs)
+    return None
+
+
+def _moto_stubber(events: Any) -> Any:
+    """moto's ``before-send`` handler when it is registered on these client events, else None.
+
+    moto 5 appends one ``BotocoreStubber`` to botocore's ``BUILTIN_HANDLERS`` when it is
+    imported, so every session made afterwards registers it on ``before-send`` (all services);
+    ``mock_aws`` only switches it on and off (``enabled``).
+    """
+    models = sys.modules.get("moto.core.models")
+    stubber = getattr(models, "botocore_stubber", None)
+    if stubber is None:
         return None
-    return active.respond(operation_model_of(event_name.rsplit(".", 1)[-1]), request)
+    try:
+        handlers = events._emitter._handlers.prefix_search("before-send")
+    except AttributeError:  # another botocore: leave moto where it is
+        return None
+    return stubber if any(h is stubber for h in handlers) else None
 
 
 def _install() -> None:
@@ -92,8 +126,15 @@ def _install() -> None:
         client = original_create(self, *args, **kwargs)
         service_id = client.meta.service_model.service_id.hyphenize()
         if service_id in SERVICES:
-            handler = functools.partial(_before_send, client.meta.service_model.operation_model)
-            client.meta.events.register_first(
+            events = client.meta.events
+            moto = _moto_stubber(events)
+            if moto is not None:
+                # the bridge's handler decides who answers (botocore calls every handler)
+                events.unregister("before-send", moto)
+            handler = functools.partial(
+                _before_send, client.meta.service_model.operation_model, moto
+            )
+            events.register_first(
                 f"before-send.{service_id}", handler, unique_id=f"{_UNIQUE_ID}.{service_id}"
             )
             _fast_timestamps(client)

@@ -44,7 +44,7 @@ from aurora_sec.errors import AwsError, ParamValidationError
 if TYPE_CHECKING:
     from aurora_sec.aws.account import Account
 
-__all__ = ["SERVICES", "Server", "not_implemented"]
+__all__ = ["PARTIAL", "SERVICES", "Server", "not_implemented", "served"]
 
 #: The services the bridge serves (botocore's hyphenised service ids).
 SERVICES: Final = ("rds", "ec2", "iam")
@@ -66,6 +66,17 @@ def _methods(cls: type[BaseClient]) -> dict[str, str]:
 
 
 _METHODS: Final = {service: _methods(cls) for service, cls in _CLASSES.items()}
+
+
+#: Services of which the emulator models only some operations: with moto's ``mock_aws`` also
+#: active, the others go to moto (rds and iam are the emulator's alone).
+PARTIAL: Final = frozenset({"ec2"})
+
+
+def served(operation_model: Any) -> bool:
+    """Whether the emulator answers this operation when moto is active too."""
+    service = operation_model.service_model.service_id.hyphenize()
+    return service not in PARTIAL or operation_model.name in _METHODS.get(service, {})
 
 
 def not_implemented(service: str, what: str) -> AwsError:
