@@ -1,4 +1,4 @@
-"""``aurora-sec serve``: one emulated account's rds, ec2 and iam APIs over HTTP.
+"""``aurora-sec serve``: one emulated account's rds, ec2, iam and sts APIs over HTTP.
 
 Point boto3 (``endpoint_url=``), the AWS CLI (``--endpoint-url``) or any SigV4 client at the
 printed URL. The first line on stdout is ``aurora-sec serve: listening on URL (account ID,
@@ -36,8 +36,8 @@ class _Stop(Exception):
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = sub.add_parser(
         "serve",
-        help="serve an emulated account's rds, ec2 and iam APIs over HTTP",
-        description="Serve one emulated account's rds, ec2 and iam query APIs over HTTP, for "
+        help="serve an emulated account's rds, ec2, iam and sts APIs over HTTP",
+        description="Serve one emulated account's rds, ec2, iam and sts query APIs over HTTP, for "
         "boto3 (endpoint_url), the AWS CLI (--endpoint-url) and other SigV4 clients.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

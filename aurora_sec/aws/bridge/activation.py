@@ -1,9 +1,9 @@
-"""``mock(acct)``: every botocore/boto3 client for rds, ec2 and iam served by an account.
+"""``mock(acct)``: every botocore/boto3 rds, ec2, iam and sts client served by an account.
 
 How it hooks in (botocore's documented event system, no monkeypatched send path):
 
 * While a mock is active, ``botocore.session.Session.create_client`` is wrapped: each new
-  client whose service is rds, ec2 or iam gets a ``before-send.<service>`` handler on its own
+  client whose service is rds, ec2, iam or sts gets a ``before-send.<service>`` handler on its own
   ``client.meta.events`` (``register_first``). boto3's ``boto3.client(...)``,
   ``boto3.Session().client(...)`` and bare botocore sessions all go through that method, so
   sessions made before activation are covered too; clients *created before* activation are
@@ -198,7 +198,13 @@ class Mock:
     ) -> None:
         self.account = account
         self.sign_at_account_clock = sign_at_account_clock
-        self.server = Server(account, root_keys)
+        self.server = Server(account, root_keys, now=self._now)
+
+    def _now(self) -> _dt.datetime:
+        """The clock requests are checked against: the one clients sign with."""
+        if self.sign_at_account_clock:
+            return self.account.clock()
+        return _dt.datetime.now(_dt.UTC)
 
     def respond(self, operation_model: Any, request: Any) -> Any:
         """The ``AWSResponse`` for one ``AWSPreparedRequest`` (the before-send answer)."""
@@ -278,7 +284,7 @@ def mock(
     root_keys: Mapping[str, str] = DEFAULT_ROOT_KEYS,
     sign_at_account_clock: bool = True,
 ) -> Mock:
-    """Serve every boto3/botocore rds, ec2 and iam client created while active from ``account``.
+    """Serve every boto3/botocore rds, ec2, iam and sts client made while active from ``account``.
 
     >>> import aurora_sec, boto3
     >>> acct = aurora_sec.Account(seed=0)

@@ -6,8 +6,8 @@ key the account issued, so it recomputes the signature over the headers the clie
 (``host`` is taken from the URL when the header is not set yet, as botocore does) and the
 SHA-256 of the body, exactly the canonical request of SigV4.
 
-Not checked (documented in the report of the bridge): the request's age (``X-Amz-Date``
-against the clock), session tokens (STS is not modelled).
+The request's age (``X-Amz-Date`` against the server's clock) and session tokens are checked
+by :mod:`.serve`, before the signature.
 """
 
 from __future__ import annotations
