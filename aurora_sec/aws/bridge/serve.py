@@ -39,7 +39,7 @@ from aurora_sec.aws.bridge.query_params import parse_params
 from aurora_sec.aws.bridge.query_xml import error_xml, response_xml
 from aurora_sec.aws.bridge.sigv4 import (
     Headers,
-    header,
+    lowered,
     parse_authorization,
     signature_matches,
 )
@@ -76,17 +76,35 @@ def _real_now() -> _dt.datetime:
     return _dt.datetime.now(_dt.UTC)
 
 
+def _read_amz_date(text: str) -> _dt.datetime | None:
+    """``YYYYMMDDTHHMMSSZ`` as an aware datetime (None: not that form)."""
+    if len(text) != 16 or text[8] != "T" or text[15] != "Z":
+        return None
+    digits = text[:8] + text[9:15]
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    try:
+        return _dt.datetime(
+            int(text[0:4]),
+            int(text[4:6]),
+            int(text[6:8]),
+            int(text[9:11]),
+            int(text[11:13]),
+            int(text[13:15]),
+            tzinfo=_dt.UTC,
+        )
+    except ValueError:
+        return None
+
+
 def request_time_error(amz_date: str | None, now: _dt.datetime) -> AwsError | None:
     """AWS's refusal of a request signed more than :data:`MAX_SKEW` from ``now``, or None.
 
     An ``X-Amz-Date`` that is missing or unreadable is left to the signature check (it is part
     of what is signed).
     """
-    if not amz_date:
-        return None
-    try:
-        signed = _dt.datetime.strptime(amz_date, _AMZ_DATE).replace(tzinfo=_dt.UTC)
-    except ValueError:
+    signed = _read_amz_date(amz_date) if amz_date else None
+    if signed is None:
         return None
     now = now.astimezone(_dt.UTC).replace(microsecond=0)
     minutes = int(MAX_SKEW.total_seconds()) // 60
@@ -164,6 +182,7 @@ class Server:
         self.now: Callable[[], _dt.datetime] = now or _real_now
         self._errors = itertools.count(1)
         self._root: dict[str, Any] = {}
+        self._date: tuple[float, str] = (float("nan"), "")
 
     def _error_request_id(self) -> str:
         # Errors draw no id from the account (an in-process error draws none either), so a
@@ -240,18 +259,22 @@ class Server:
 
     def _headers(self, request_id: str, payload: bytes) -> dict[str, str]:
         """The headers AWS sends with a query-protocol answer (Date: the account's clock)."""
+        stamp = self.account.clock().timestamp()
+        if stamp != self._date[0]:  # the clock mostly stands still: format it once
+            self._date = (stamp, formatdate(stamp, usegmt=True))
         return {
             "x-amzn-RequestId": request_id,
             "Content-Type": "text/xml",
             "Content-Length": str(len(payload)),
-            "Date": formatdate(self.account.clock().timestamp(), usegmt=True),
+            "Date": self._date[1],
         }
 
     def _authenticate(
         self, service: str, method: str, url: str, headers: Headers, body: bytes
     ) -> str | None:
         """The signing key of a user (None: a root key), after every check AWS makes."""
-        sig = parse_authorization(header(headers, "Authorization"))
+        named = lowered(headers)
+        sig = parse_authorization(named.get("authorization"))
         if sig is None:
             raise AwsError(
                 "MissingAuthenticationToken",
@@ -264,7 +287,7 @@ class Server:
                 f"region {sig.region} (the account {self.account.account_id} "
                 f"is in {self.account.region})",
             )
-        if header(headers, "X-Amz-Security-Token"):
+        if named.get("x-amz-security-token"):
             # temporary credentials come from STS, which issues none here: every session
             # token is one AWS does not know
             raise enforcement.invalid_token(service)
@@ -275,10 +298,10 @@ class Server:
             if found is None:
                 raise enforcement.invalid_token(service)
             secret, key = found.reveal(), sig.access_key_id
-        expired = request_time_error(header(headers, "X-Amz-Date"), self.now())
+        expired = request_time_error(named.get("x-amz-date"), self.now())
         if expired is not None:
             raise expired
-        if not signature_matches(sig, secret, method, url, headers, body):
+        if not signature_matches(sig, secret, method, url, named, body):
             raise enforcement.bad_signature(service)
         return key
 
