@@ -99,13 +99,25 @@ def _writer(shape: Any) -> Writer:
 
         write = write_string
     else:
+        text = _scalar_text(shape)
 
         def write_scalar(value: Any, out: list[str]) -> None:
-            out.append(_scalar(shape, value))
+            out.append(text(value))
 
         write = write_scalar
     _WRITERS[id(shape)] = (shape, write)
     return write
+
+
+def _scalar_text(shape: Any) -> Callable[[Any], str]:
+    """``_scalar(shape, value)`` as a function of the value, quicker for the common types."""
+    kind = shape.type_name
+    if kind == "boolean":
+        return lambda value: "true" if value else "false"
+    if kind in ("integer", "long"):
+        # str() of an int has nothing to escape: the same text as _scalar's
+        return lambda value: str(value) if type(value) is int else _scalar(shape, value)
+    return lambda value: _scalar(shape, value)
 
 
 def _repeated(open_tag: str, close_tag: str, inner: Writer) -> Writer:
@@ -126,6 +138,13 @@ def _member_writer(member: Any, name: str) -> Writer:
         element = _member_name(member.member, element)
         return _repeated(f"<{element}>", f"</{element}>", _writer(member.member))
     open_tag, close_tag = f"<{element}>", f"</{element}>"
+    if kind not in ("structure", "list", "map", "string"):
+        text = _scalar_text(member)
+
+        def write_scalar_member(item: Any, out: list[str]) -> None:
+            out.append(open_tag + text(item) + close_tag)
+
+        return write_scalar_member
     inner = _writer(member)
     if kind == "string":
 

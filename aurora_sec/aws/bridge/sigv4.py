@@ -42,7 +42,11 @@ class Headers(Protocol):
 def lowered(headers: Headers) -> dict[str, str]:
     """The headers by lower-cased name, as text (the first of repeated names wins)."""
     out: dict[str, str] = {}
-    for name, value in headers.items():
+    # email.message.Message (botocore's HTTPHeaders, http.server's headers): raw_items skips
+    # the policy's per-value parse, which only matters for values with surrogates (none here:
+    # botocore sets text, http.server decodes latin-1)
+    raw_items = getattr(headers, "raw_items", None)
+    for name, value in raw_items() if raw_items is not None else headers.items():
         key = name.lower()
         if key not in out:
             out[key] = value.decode("utf-8") if isinstance(value, bytes) else value
