@@ -3,14 +3,14 @@
 How it hooks in (botocore's documented event system, no monkeypatched send path):
 
 * While a mock is active, ``botocore.session.Session.create_client`` is wrapped: each new
-  client whose service is rds, ec2, iam or sts gets a ``before-send.<service>`` handler on its own
-  ``client.meta.events`` (``register_first``). boto3's ``boto3.client(...)``,
+  client whose service is rds, ec2, iam or sts gets a ``before-send.<service>`` handler on its
+  own ``client.meta.events`` (``register_first``). boto3's ``boto3.client(...)``,
   ``boto3.Session().client(...)`` and bare botocore sessions all go through that method, so
   sessions made before activation are covered too; clients *created before* activation are
   not (create them inside the ``with``, as with moto).
 * The handler answers from the innermost active mock and returns ``None`` (botocore then
-  sends over HTTP as usual) when no mock is active, so a client that outlives its ``with``
-  does not keep talking to a stale account.
+  sends over HTTP as usual, or moto answers: below) when no mock is active, so a client that
+  outlives its ``with`` does not keep talking to a stale account.
 * Clock: the account's clock does not move (``acct.clock()``), and IAM database tokens are
   checked against it. While active, botocore's signing clock
   (``botocore.auth.get_current_datetime``) reads the innermost account's clock, so
@@ -21,18 +21,23 @@ How it hooks in (botocore's documented event system, no monkeypatched send path)
   the account clock is active are signed at that time and will be refused by AWS.
 * Credentials: keys issued by the account's iam client are their users; the ``root_keys``
   (default :data:`DEFAULT_ROOT_KEYS`, moto's dummy pairs) are the account's root; any other
-  key gets ``InvalidClientTokenId``.
+  key gets ``InvalidClientTokenId``, as does any session token. STS answers
+  ``GetCallerIdentity`` for the signing key's principal. With ``sign_at_account_clock=False``
+  requests signed more than 5 minutes from the real time are refused as AWS refuses them.
 * moto: moto 5 registers one handler on every session's ``before-send`` when it is imported
   (``mock_aws`` switches it on and off), and botocore calls *every* ``before-send`` handler, so
   both would run a call. When the wrapped ``create_client`` finds moto's handler on a new rds,
-  ec2 or iam client, it takes it off that client and the bridge's handler decides instead:
-  an active mock answers rds and iam calls and the ec2 operations the emulator models
-  (VPCs, subnets, security groups); other ec2 operations go to moto when ``mock_aws`` is
+  ec2, iam or sts client, it takes it off that client and the bridge's handler decides instead:
+  an active mock answers rds and iam calls, STS ``GetCallerIdentity`` and the ec2 operations
+  the emulator models (VPCs, subnets, security groups); other ec2 and sts operations go to moto when ``mock_aws`` is
   active (else they are ``NotImplemented``), as do calls made after the bridge's ``with``
   ends; every other service's clients are untouched (moto's). The order of activation does
   not matter (``with mock_aws(), mock(acct):`` or the reverse): what matters is that clients
   are created while both are active; a client created before ``mock(acct)`` started is
   moto's alone.
+* Timestamps: clients created while active read the answers' timestamps with
+  :func:`.timestamps.parse_timestamp` (botocore's result without dateutil's cost; it gives
+  the same answer for any response, the bridge's or AWS's).
 
 Activation and deactivation nest (a stack); both are thread-safe, but the active mock is
 process-wide, as moto's is.
