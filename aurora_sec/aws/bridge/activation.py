@@ -29,9 +29,9 @@ How it hooks in (botocore's documented event system, no monkeypatched send path)
   both would run a call. When the wrapped ``create_client`` finds moto's handler on a new rds,
   ec2, iam or sts client, it takes it off that client and the bridge's handler decides instead:
   an active mock answers rds and iam calls, STS ``GetCallerIdentity`` and the ec2 operations
-  the emulator models (VPCs, subnets, security groups); other ec2 and sts operations go to moto when ``mock_aws`` is
-  active (else they are ``NotImplemented``), as do calls made after the bridge's ``with``
-  ends; every other service's clients are untouched (moto's). The order of activation does
+  the emulator models (VPCs, subnets, security groups); other ec2 and sts operations go to
+  moto when ``mock_aws`` is active (else they are ``NotImplemented``), as do calls made after
+  the bridge's ``with`` ends; every other service's clients are untouched (moto's). The order of activation does
   not matter (``with mock_aws(), mock(acct):`` or the reverse): what matters is that clients
   are created while both are active; a client created before ``mock(acct)`` started is
   moto's alone.
