@@ -31,10 +31,10 @@ How it hooks in (botocore's documented event system, no monkeypatched send path)
   an active mock answers rds and iam calls, STS ``GetCallerIdentity`` and the ec2 operations
   the emulator models (VPCs, subnets, security groups); other ec2 and sts operations go to
   moto when ``mock_aws`` is active (else they are ``NotImplemented``), as do calls made after
-  the bridge's ``with`` ends; every other service's clients are untouched (moto's). The order of activation does
-  not matter (``with mock_aws(), mock(acct):`` or the reverse): what matters is that clients
-  are created while both are active; a client created before ``mock(acct)`` started is
-  moto's alone.
+  the bridge's ``with`` ends; every other service's clients are untouched (moto's). The
+  order of activation does not matter (``with mock_aws(), mock(acct):`` or the reverse): what
+  matters is that clients are created while both are active; a client created before
+  ``mock(acct)`` started is moto's alone.
 * Timestamps: clients created while active read the answers' timestamps with
   :func:`.timestamps.parse_timestamp` (botocore's result without dateutil's cost; it gives
   the same answer for any response, the bridge's or AWS's).
