@@ -6,7 +6,13 @@ import os
 import subprocess
 import sys
 
+import botocore.utils
 import pytest
+
+from aurora_sec.aws.account import Account
+from aurora_sec.aws.bridge import mock
+
+from .helpers import client, session
 
 _SCRIPT = r"""
 import datetime as dt, random
@@ -54,3 +60,22 @@ def test_same_as_botocore(zone: str | None) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) == 4024
+
+
+def test_a_client_of_the_mock_reads_timestamps_as_botocore_does() -> None:
+    acct = Account(seed=0)
+    with mock(acct):
+        rds = client(session(), "rds")
+        rds.create_db_cluster(
+            DBClusterIdentifier="prod",
+            Engine="aurora-postgresql",
+            MasterUsername="postgres",
+            MasterUserPassword="correct-horse-battery",
+        )
+        got = rds.describe_db_clusters()["DBClusters"][0]["ClusterCreateTime"]
+    local = acct.client("rds").describe_db_clusters()["DBClusters"][0]["ClusterCreateTime"]
+    wire = local.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if local.microsecond else "%Y-%m-%dT%H:%M:%SZ")
+    expected = botocore.utils.parse_timestamp(wire)
+    assert got == expected == local
+    assert type(got.tzinfo) is type(expected.tzinfo)
+    assert got.utcoffset() == expected.utcoffset()
