@@ -1,4 +1,4 @@
-"""``aurora-sec serve``: one emulated account's rds, ec2 and iam APIs over HTTP.
+"""``aurora-sec serve``: one emulated account's rds, ec2, iam and sts APIs over HTTP.
 
 Point boto3 (``endpoint_url=``), the AWS CLI (``--endpoint-url``) or any SigV4 client at the
 printed URL. The first line on stdout is ``aurora-sec serve: listening on URL (account ID,
@@ -20,7 +20,9 @@ __all__ = ["add_parser", "run"]
 
 EPILOG = """\
 Credentials: testing/testing (and FOOBARKEY/FOOBARSECRET) sign as the account's root; keys
-made with the iam client's create-access-key sign as their user, and IAM decides their calls.
+made with the iam client's create-access-key sign as their user, and IAM decides their calls;
+sts get-caller-identity names the principal. Session tokens are refused (no STS issues them),
+and so are requests signed more than 5 minutes away from this machine's clock.
 
 examples:
   aurora-sec serve --port 4566
@@ -36,9 +38,9 @@ class _Stop(Exception):
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = sub.add_parser(
         "serve",
-        help="serve an emulated account's rds, ec2 and iam APIs over HTTP",
-        description="Serve one emulated account's rds, ec2 and iam query APIs over HTTP, for "
-        "boto3 (endpoint_url), the AWS CLI (--endpoint-url) and other SigV4 clients.",
+        help="serve an emulated account's rds, ec2, iam and sts APIs over HTTP",
+        description="Serve one emulated account's rds, ec2, iam and sts query APIs over HTTP, "
+        "for boto3 (endpoint_url), the AWS CLI (--endpoint-url) and other SigV4 clients.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

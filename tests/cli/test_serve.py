@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -98,6 +99,28 @@ def test_serve_answers_boto3_and_stops_cleanly(served: tuple[subprocess.Popen[st
         "aurora-sec serve: rds CreateDBClusterParameterGroup 200",
         "aurora-sec serve: rds DescribeDBClusterParameterGroups 200",
     ]
+
+
+def test_awscli_get_caller_identity(
+    served: tuple[subprocess.Popen[str], str], tmp_path: Path
+) -> None:
+    """The AWS CLI (awscli from PyPI) asks STS who it is, as Terraform's provider does first."""
+    proc, url = served
+    done = subprocess.run(
+        [sys.executable, "-m", "awscli", "sts", "get-caller-identity", "--endpoint-url", url],
+        capture_output=True,
+        text=True,
+        env=_env(tmp_path),
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "UserId": "123456789012",
+        "Account": "123456789012",
+        "Arn": "arn:aws:iam::123456789012:root",
+    }
+    assert _stop(proc).splitlines() == ["aurora-sec serve: sts GetCallerIdentity 200"]
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@
 to the same :class:`~aurora_sec.aws.bridge.serve.Server` as :func:`~aurora_sec.aws.bridge.mock`:
 
 * a request carries no operation model, so the service is the SigV4 credential scope's
-  (``Credential=<key>/<date>/<region>/<service>/aws4_request``: rds, ec2 or iam) and the
+  (``Credential=<key>/<date>/<region>/<service>/aws4_request``: rds, ec2, iam or sts) and the
   operation the form's ``Action`` (body or query string), looked up in botocore's model of the
   service; an action the service does not have is the bridge's ``InvalidAction``;
 * what cannot be routed gets AWS's query-protocol error XML with a 4xx status: no
@@ -14,8 +14,9 @@ to the same :class:`~aurora_sec.aws.bridge.serve.Server` as :func:`~aurora_sec.a
   400), a chunked body or one over 10 MiB (``InvalidRequest``, 400), a method other than GET
   and POST (``MethodNotAllowed``, 405), a request line http.server refuses; an unexpected
   failure is ``InternalFailure`` (500) with no traceback on the wire;
-* the signature is checked over the URL the client signed (``http://<Host header><path>``);
-  its age is not (the account's clock stands still, clients sign at real time).
+* the signature is checked over the URL the client signed (``http://<Host header><path>``),
+  its ``X-Amz-Date`` against the real time (clients sign at real time; the account's clock
+  stands still), 5 minutes either way as AWS does.
 
 Nothing of a request is logged but its service, action and status (no bodies, no query
 strings, no keys). Calls are serialised on the account's lock.
@@ -145,6 +146,11 @@ class HttpServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: HttpServer
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY, and the answer buffered (http.server flushes it after each request) so its
+    # headers and body leave in one write: a keep-alive answer must not wait on the client's
+    # delayed ACK (40 ms a call on Linux otherwise)
+    disable_nagle_algorithm = True
+    wbufsize = 1 << 16
 
     def version_string(self) -> str:
         return "aurora-sec"
@@ -235,7 +241,7 @@ class _Handler(BaseHTTPRequestHandler):
             if sig.service not in SERVICES:
                 raise AwsError(
                     "SignatureDoesNotMatch",
-                    "Credential should be scoped to correct service: 'rds', 'ec2' or 'iam' "
+                    "Credential should be scoped to correct service: 'rds', 'ec2', 'iam' or 'sts' "
                     f"(aurora-sec serve does not emulate {sig.service!r}).",
                     http_status=403,
                 )
@@ -283,7 +289,7 @@ def serve(
     root_keys: Mapping[str, str] = DEFAULT_ROOT_KEYS,
     log: Callable[[str], None] | None = None,
 ) -> HttpServer:
-    """An HTTP endpoint for ``account``'s rds, ec2 and iam, bound (``port=0``: a free port).
+    """An HTTP endpoint for ``account``'s rds, ec2, iam and sts, bound (``port=0``: a free port).
 
     Not yet serving: ``with serve(acct) as server:`` (or ``server.start()``) serves on a
     daemon thread until ``shutdown()``; ``server.serve_forever()`` serves on this thread.

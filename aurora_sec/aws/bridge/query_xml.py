@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 from xml.sax.saxutils import escape
@@ -58,67 +59,134 @@ def _member_name(shape: Any, default: str) -> str:
     return str(shape.serialization.get("name", default))
 
 
-#: Per structure shape: member name -> (element name, shape, its type, a flattened list?).
-_Plan = dict[str, tuple[str, Any, str, bool]]
-_PLANS: dict[int, tuple[Any, _Plan]] = {}
+#: Writes the children of an element holding a value of one shape.
+Writer = Callable[[Any, list[str]], None]
+#: id(shape) -> (shape, its writer), compiled once per shape of botocore's models.
+_WRITERS: dict[int, tuple[Any, Writer]] = {}
 
 
-def _plan(shape: Any) -> _Plan:
-    cached = _PLANS.get(id(shape))
+def _writer(shape: Any) -> Writer:
+    """The compiled writer of ``shape`` (element names and types resolved once)."""
+    cached = _WRITERS.get(id(shape))
     if cached is not None and cached[0] is shape:
         return cached[1]
-    plan: _Plan = {}
-    for name, member in shape.members.items():
-        kind = member.type_name
-        flat = kind == "list" and bool(member.serialization.get("flattened"))
-        element = _member_name(member, name)
-        if flat:
-            element = _member_name(member.member, element)
-        plan[name] = (element, member, kind, flat)
-    _PLANS[id(shape)] = (shape, plan)
-    return plan
+    kind = shape.type_name
+    write: Writer
+    if kind == "structure":
+        members: dict[str, Writer] = {}
+
+        def write_structure(value: Any, out: list[str]) -> None:
+            for name, item in value.items():
+                member = members.get(name)
+                if member is not None and item is not None:
+                    member(item, out)
+                # not in the output shape: botocore would not read it either
+
+        # registered before its members: a recursive shape finds itself
+        _WRITERS[id(shape)] = (shape, write_structure)
+        for name, member in shape.members.items():
+            members[name] = _member_writer(member, name)
+        return write_structure
+    if kind == "list":
+        tag = _member_name(shape.member, "member")
+        write = _repeated(f"<{tag}>", f"</{tag}>", _writer(shape.member))
+    elif kind == "map":
+        write = _map_writer(shape)
+    elif kind == "string":
+
+        def write_string(value: Any, out: list[str]) -> None:
+            out.append(escape(value) if isinstance(value, str) else _scalar(shape, value))
+
+        write = write_string
+    else:
+        text = _scalar_text(shape)
+
+        def write_scalar(value: Any, out: list[str]) -> None:
+            out.append(text(value))
+
+        write = write_scalar
+    _WRITERS[id(shape)] = (shape, write)
+    return write
+
+
+def _scalar_text(shape: Any) -> Callable[[Any], str]:
+    """``_scalar(shape, value)`` as a function of the value, quicker for the common types."""
+    kind = shape.type_name
+    if kind == "boolean":
+        return lambda value: "true" if value else "false"
+    if kind in ("integer", "long"):
+        # str() of an int has nothing to escape: the same text as _scalar's
+        return lambda value: str(value) if type(value) is int else _scalar(shape, value)
+    return lambda value: _scalar(shape, value)
+
+
+def _repeated(open_tag: str, close_tag: str, inner: Writer) -> Writer:
+    def write_items(value: Any, out: list[str]) -> None:
+        for item in value:
+            out.append(open_tag)
+            inner(item, out)
+            out.append(close_tag)
+
+    return write_items
+
+
+def _member_writer(member: Any, name: str) -> Writer:
+    """Writes a structure member: its element (or, flattened, one element per item)."""
+    kind = member.type_name
+    element = _member_name(member, name)
+    if kind == "list" and member.serialization.get("flattened"):
+        element = _member_name(member.member, element)
+        return _repeated(f"<{element}>", f"</{element}>", _writer(member.member))
+    open_tag, close_tag = f"<{element}>", f"</{element}>"
+    if kind not in ("structure", "list", "map", "string"):
+        text = _scalar_text(member)
+
+        def write_scalar_member(item: Any, out: list[str]) -> None:
+            out.append(open_tag + text(item) + close_tag)
+
+        return write_scalar_member
+    inner = _writer(member)
+    if kind == "string":
+
+        def write_string_member(item: Any, out: list[str]) -> None:
+            if isinstance(item, str):
+                out.append(open_tag + escape(item) + close_tag)
+            else:
+                out.append(open_tag)
+                inner(item, out)
+                out.append(close_tag)
+
+        return write_string_member
+
+    def write_member(item: Any, out: list[str]) -> None:
+        out.append(open_tag)
+        inner(item, out)
+        out.append(close_tag)
+
+    return write_member
+
+
+def _map_writer(shape: Any) -> Writer:
+    key_name = _member_name(shape.key, "key")
+    value_name = _member_name(shape.value, "value")
+    write_key, write_value = _writer(shape.key), _writer(shape.value)
+    key_open, middle = f"<entry><{key_name}>", f"</{key_name}><{value_name}>"
+    value_close = f"</{value_name}></entry>"
+
+    def write_map(value: Any, out: list[str]) -> None:
+        for key, item in value.items():
+            out.append(key_open)
+            write_key(key, out)
+            out.append(middle)
+            write_value(item, out)
+            out.append(value_close)
+
+    return write_map
 
 
 def _body(shape: Any, value: Any, out: list[str]) -> None:
     """Append the children of an element of ``shape`` holding ``value``."""
-    kind = shape.type_name
-    if kind == "structure":
-        plan = _plan(shape)
-        for name, item in value.items():
-            found = plan.get(name)
-            if found is None or item is None:
-                continue  # not in the output shape: botocore would not read it either
-            element, member, member_kind, flat = found
-            if member_kind == "string" and isinstance(item, str):
-                out.append(f"<{element}>{escape(item)}</{element}>")
-            elif flat:
-                for each in item:
-                    out.append(f"<{element}>")
-                    _body(member.member, each, out)
-                    out.append(f"</{element}>")
-            else:
-                out.append(f"<{element}>")
-                _body(member, item, out)
-                out.append(f"</{element}>")
-    elif kind == "list":
-        tag = _member_name(shape.member, "member")
-        for element in value:
-            out.append(f"<{tag}>")
-            _body(shape.member, element, out)
-            out.append(f"</{tag}>")
-    elif kind == "map":
-        key_name = _member_name(shape.key, "key")
-        value_name = _member_name(shape.value, "value")
-        for key, element in value.items():
-            out.append(f"<entry><{key_name}>")
-            _body(shape.key, key, out)
-            out.append(f"</{key_name}><{value_name}>")
-            _body(shape.value, element, out)
-            out.append(f"</{value_name}></entry>")
-    elif kind == "string" and isinstance(value, str):
-        out.append(escape(value))
-    else:
-        out.append(_scalar(shape, value))
+    _writer(shape)(value, out)
 
 
 def response_xml(operation_model: Any, result: dict[str, Any], request_id: str) -> bytes:

@@ -6,14 +6,15 @@ key the account issued, so it recomputes the signature over the headers the clie
 (``host`` is taken from the URL when the header is not set yet, as botocore does) and the
 SHA-256 of the body, exactly the canonical request of SigV4.
 
-Not checked (documented in the report of the bridge): the request's age (``X-Amz-Date``
-against the clock), session tokens (STS is not modelled).
+The request's age (``X-Amz-Date`` against the server's clock) and session tokens are checked
+by :mod:`.serve`, before the signature.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable, Mapping
 from typing import Final, Protocol
 from urllib.parse import parse_qsl, quote, urlsplit
 
@@ -23,7 +24,7 @@ __all__ = [
     "ALGORITHM",
     "Headers",
     "Signature",
-    "header",
+    "lowered",
     "parse_authorization",
     "signature_matches",
 ]
@@ -33,17 +34,23 @@ _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 
 
 class Headers(Protocol):
-    """Request headers with a case-insensitive ``get`` (botocore's ``HTTPHeaders``)."""
+    """Request headers (botocore's ``HTTPHeaders``, http.server's message, a dict)."""
 
-    def get(self, name: str, default: None = None, /) -> str | bytes | None: ...
+    def items(self) -> Iterable[tuple[str, str | bytes]]: ...
 
 
-def header(headers: Headers, name: str) -> str | None:
-    """One header's value as text (botocore may hold bytes)."""
-    value = headers.get(name)
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
-    return value
+def lowered(headers: Headers) -> dict[str, str]:
+    """The headers by lower-cased name, as text (the first of repeated names wins)."""
+    out: dict[str, str] = {}
+    # email.message.Message (botocore's HTTPHeaders, http.server's headers): raw_items skips
+    # the policy's per-value parse, which only matters for values with surrogates (none here:
+    # botocore sets text, http.server decodes latin-1)
+    raw_items = getattr(headers, "raw_items", None)
+    for name, value in raw_items() if raw_items is not None else headers.items():
+        key = name.lower()
+        if key not in out:
+            out[key] = value.decode("utf-8") if isinstance(value, bytes) else value
+    return out
 
 
 #: (secret, date, region, service) -> the derived SigV4 signing key (a few recent ones).
@@ -119,41 +126,59 @@ def _hmac(key: bytes, text: str) -> bytes:
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
 
 
+#: url -> (canonical path, canonical query, host from the URL): clients call few URLs.
+_URLS: dict[str, tuple[str, str, str]] = {}
+
+
+def _url_parts(url: str) -> tuple[str, str, str]:
+    parts = _URLS.get(url)
+    if parts is None:
+        split = urlsplit(url)
+        query = "&".join(
+            f"{_quote(k)}={_quote(v)}"
+            for k, v in sorted(parse_qsl(split.query, keep_blank_values=True))
+        )
+        parts = (quote(split.path or "/", safe="/~"), query, _host_from_url(url))
+        if len(_URLS) >= 256:
+            _URLS.clear()
+        _URLS[url] = parts
+    return parts
+
+
 def signature_matches(
     sig: Signature,
     secret: str,
     method: str,
     url: str,
-    headers: Headers,
+    headers: Mapping[str, str],
     body: bytes,
 ) -> bool:
-    """True when ``sig`` is the SigV4 signature of this request under ``secret``."""
-    lowered: dict[str, str] = {}
-    for name in (*sig.signed_headers, "x-amz-date", "x-amz-content-sha256"):
-        value = header(headers, name)
-        if value is None and name == "host":
-            value = _host_from_url(url)
-        if value is not None:
-            lowered[name] = " ".join(value.split())
-    if any(name not in lowered for name in sig.signed_headers):
-        return False
-    amz_date = lowered.get("x-amz-date")
+    """True when ``sig`` is the SigV4 signature of this request under ``secret``.
+
+    ``headers`` by lower-cased name (:func:`lowered`).
+    """
+    path, query, host = _url_parts(url)
+    canonical_headers = []
+    for name in sig.signed_headers:
+        value = headers.get(name)
+        if value is None:
+            if name != "host":
+                return False
+            value = host
+        canonical_headers.append(f"{name}:{' '.join(value.split())}\n")
+    amz_date = headers.get("x-amz-date")
     if amz_date is None:
         return False
-    parts = urlsplit(url)
-    query = "&".join(
-        f"{_quote(k)}={_quote(v)}"
-        for k, v in sorted(parse_qsl(parts.query, keep_blank_values=True))
-    )
-    payload = lowered.get("x-amz-content-sha256") or hashlib.sha256(body).hexdigest()
+    amz_date = " ".join(amz_date.split())
+    payload = headers.get("x-amz-content-sha256") or hashlib.sha256(body).hexdigest()
     canonical = "\n".join(
         [
             method.upper(),
-            quote(parts.path or "/", safe="/~"),
+            path,
             query,
-            "".join(f"{name}:{lowered[name]}\n" for name in sig.signed_headers),
+            "".join(canonical_headers),
             ";".join(sig.signed_headers),
-            payload,
+            " ".join(payload.split()),
         ]
     )
     to_sign = "\n".join(
