@@ -79,6 +79,11 @@ class IdGenerator:
         """Deterministic bytes for salts, serials and other material (``length`` <= 32)."""
         return self._digest(kind)[:length]
 
+    def derive(self, kind: str, length: int = 16) -> bytes:
+        """Deterministic bytes that are a pure function of ``kind``: no counter moves, so
+        material made on first use (a certificate) leaves the account's state as it was."""
+        return self._digest(kind, counter=0)[:length]
+
     def state(self) -> dict[str, int]:
         """The counters, for snapshots."""
         with self._lock:

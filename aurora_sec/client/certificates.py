@@ -225,9 +225,15 @@ PROCESS_KEYS: Final = KeyStore()
 
 
 class SerialSource(Protocol):
-    """Deterministic bytes by kind: an account's ``IdGenerator`` (``acct.ids``) is one."""
+    """Deterministic bytes by kind: an account's ``IdGenerator`` (``acct.ids``) is one.
+
+    ``derive`` is a pure function of the kind (it moves no counter), so issuing a certificate
+    on first use changes nothing a snapshot of the account holds.
+    """
 
     def token(self, kind: str, length: int = 16) -> bytes: ...
+
+    def derive(self, kind: str, length: int = 16) -> bytes: ...
 
 
 class SeededSerials:
@@ -240,16 +246,33 @@ class SeededSerials:
     def token(self, kind: str, length: int = 16) -> bytes:
         n = self._counters.get(kind, 0) + 1
         self._counters[kind] = n
-        return hashlib.sha256(
-            self._seed + b"\0" + kind.encode() + b"\0" + str(n).encode()
-        ).digest()[:length]
+        return self._hash(kind, n)[:length]
+
+    def derive(self, kind: str, length: int = 16) -> bytes:
+        return self._hash(kind, 0)[:length]
+
+    def _hash(self, kind: str, n: int) -> bytes:
+        return hashlib.sha256(self._seed + b"\0" + kind.encode() + b"\0" + str(n).encode()).digest()
 
 
-def _serial(source: SerialSource, kind: str) -> int:
-    raw = bytearray(source.token(kind, 16))
+def _serial(source: SerialSource, kind: str, *, derived: bool = False) -> int:
+    raw = bytearray(source.derive(kind, 16) if derived else source.token(kind, 16))
     raw[0] &= 0x7F  # positive, at most 127 bits
     raw[0] |= 0x40  # and always 16 bytes long, like the real ones
     return int.from_bytes(raw, "big")
+
+
+def _leaf_serial_kind(
+    identifier: str,
+    region: str,
+    common_name: str,
+    names: Iterable[x509.DNSName],
+    not_before: _dt.datetime,
+) -> str:
+    """A server certificate's serial is derived from what it certifies (CA, endpoint, SANs,
+    issue time): the same certificate always gets the same serial, another one another."""
+    sans = ",".join(n.value for n in names)
+    return f"cert-serial:{identifier}:{region}:{common_name}:{sans}:{not_before.isoformat()}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -538,7 +561,7 @@ class RdsPki:
         ``common_name`` is the instance endpoint; ``dns_names`` the SANs in order (for Aurora:
         cluster, cluster-ro and instance endpoints). Valid for a year from ``issued_at``
         (seconds dropped), never beyond its CA. ``serial_kind`` names the serial stream
-        (default: one per CA, region and common name, so a re-issue gets the next serial).
+        (default: derived from the CA, region, names and issue time, moving no counter).
         """
         p = profile(ca_identifier)
         intermediate = self.intermediate(p.identifier, region)
@@ -569,7 +592,10 @@ class RdsPki:
             public_key=key,
             signing_key=ca_key,
             serial=_serial(
-                self._serials, serial_kind or f"cert-serial:{p.identifier}:{region}:{common_name}"
+                self._serials,
+                serial_kind
+                or _leaf_serial_kind(p.identifier, region, common_name, names, not_before),
+                derived=serial_kind is None,
             ),
             not_before=not_before,
             not_after=not_after,
