@@ -58,11 +58,10 @@ _PRIVS_KIND: Final[dict[str, Kind]] = {"grant": INHERIT_GRANT, "role": INHERIT_R
 #: ``membership.set_role_needs`` -> the closure ``can_set_role`` uses.
 _SET_KIND: Final[dict[str, Kind]] = {"set-option": SET_GRANT, "member": MEMBER}
 
-#: Role oids kept in one memo before it is emptied and refilled (about 10 MB of frozensets).
+#: What one memo holds before it is emptied and refilled: each closure counts its roles plus
+#: :data:`_ENTRY_COST` for the entry itself (about 50 bytes a unit, so some 12 MB at most).
 MEMO_BUDGET: Final = 250_000
-#: Grants ``is_member`` examines below the role before it walks (and memoises) the member's
-#: closure instead: enough for the usual GRANT loop check (a role with a few members).
-_PROBE: Final = 8
+_ENTRY_COST: Final = 8
 
 
 def closure(catalog: Catalog, start: int, follow: Follow | None = None) -> set[int]:
@@ -96,11 +95,12 @@ class _Memo:
         self.size = 0
 
     def store(self, key: tuple[int, Kind], value: frozenset[int]) -> None:
-        if self.size + len(value) > MEMO_BUDGET:
+        cost = len(value) + _ENTRY_COST
+        if self.size + cost > MEMO_BUDGET:
             self.sets = {}
             self.size = 0
         self.sets[key] = value
-        self.size += len(value)
+        self.size += cost
 
 
 def _memo(catalog: Catalog) -> _Memo:
@@ -118,25 +118,28 @@ def reachable(catalog: Catalog, start: int, kind: Kind = MEMBER) -> frozenset[in
     """``closure(catalog, start, follow)`` for the ``kind``'s follow rule, memoised."""
     memo = _memo(catalog)
     sets = memo.sets
-    found = sets.get((start, kind))
+    key = (start, kind)
+    found = sets.get(key)
     if found is not None:
         return found
     follow = _FOLLOW[kind]
-    roles = catalog.roles
+    get_role = catalog.roles.get
+    grants_of_member = catalog.grants_of_member
+    borrow = bool(sets)  # a new memo has no closure to borrow from
     seen = {start}
     todo = [start]
     while todo:
         current = todo.pop()
-        if current != start:
+        if borrow and current != start:
             # everything reachable from a role already memoised is in its closure
             known = sets.get((current, kind))
             if known is not None:
                 seen |= known
                 continue
-        role = roles.get(current)
+        role = get_role(current)
         if role is None:
             continue
-        for grant in catalog.grants_of_member(current):
+        for grant in grants_of_member(current):
             if grant.role in seen:
                 continue
             if follow is not None and not follow(role, grant):
@@ -144,31 +147,8 @@ def reachable(catalog: Catalog, start: int, kind: Kind = MEMBER) -> frozenset[in
             seen.add(grant.role)
             todo.append(grant.role)
     result = frozenset(seen)
-    memo.store((start, kind), result)
+    memo.store(key, result)
     return result
-
-
-def _probe_below(catalog: Catalog, member: int, role: int) -> bool | None:
-    """Whether ``member`` reaches ``role``, found by walking down from ``role`` (its members,
-    their members, ...) for at most :data:`_PROBE` grants; None if that was not enough."""
-    roles = catalog.roles
-    seen = {role}
-    todo = [role]
-    budget = _PROBE
-    while todo:
-        for grant in catalog.grants_of_role(todo.pop()):
-            budget -= 1
-            if budget < 0:
-                return None
-            below = grant.member
-            # a role that does not exist is never walked from (see closure)
-            if below in seen or below not in roles:
-                continue
-            if below == member:
-                return True
-            seen.add(below)
-            todo.append(below)
-    return False
 
 
 def _superuser(catalog: Catalog, oid: int) -> bool:
@@ -183,11 +163,11 @@ def is_member(catalog: Catalog, member: int, role: int, *, superuser_counts: boo
         return True
     known = _memo(catalog).sets.get((member, MEMBER))
     if known is None:
-        # A one-off question about a new catalog (GRANT's loop check: is the granted role a
-        # member of the grantee?) is often answered by the grantee's few members.
-        probed = _probe_below(catalog, member, role)
-        if probed is not None:
-            return probed
+        # A one-off question about a new catalog, such as GRANT's loop check (is the granted
+        # role a member of the grantee?), is often about a role that has no members at all:
+        # then nobody else reaches it, and the member's closure need not be walked.
+        if next(iter(catalog.grants_of_role(role)), None) is None:
+            return False
         known = reachable(catalog, member, MEMBER)
     return role in known
 
