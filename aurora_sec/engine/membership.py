@@ -11,8 +11,8 @@
 
 Superusers pass every test. Which rule applies is looked up in :data:`aurora_sec.versions.RULES`.
 
-Closures are memoised per catalog value (PostgreSQL keeps a similar cache per backend,
-``cached_roles`` in acl.c, reset by a syscache callback on ``pg_auth_members``). A
+Closures are memoised per catalog value (each PostgreSQL backend keeps a similar cache in
+acl.c: the closure of one role per kind of recursion, flushed when memberships change). A
 :class:`~aurora_sec.engine.catalog.Catalog` never changes, and a change to its roles or grants
 replaces its role map and its by-member grant index with new objects; so the memo, kept in the
 catalog's ``membership_memo`` slot, records the two maps it was computed from and is discarded
