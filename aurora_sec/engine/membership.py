@@ -105,7 +105,8 @@ class _Memo:
 
 def _memo(catalog: Catalog) -> _Memo:
     """The memo valid for ``catalog`` (a fresh one if its roles or grants changed)."""
-    memo: _Memo | None = catalog.membership_memo
+    # getattr: a catalog copied without the slot (a spelled-out ``_copy``) starts a new memo
+    memo: _Memo | None = getattr(catalog, "membership_memo", None)
     roles = catalog.roles
     by_member: Any = catalog._by_member
     if memo is None or memo.roles is not roles or memo.by_member is not by_member:
