@@ -18,7 +18,9 @@ the ratio is the median of same-round ratios):
 
 * ``is_member`` (``aurora_sec.engine.membership``) from the bottom of the chain to its top:
   the small cluster's 9-deep chain; in the large one the same 9-deep question and the
-  50-deep one;
+  50-deep one. Asked again and again of one catalog, the memoised closure answers; the
+  "first question" row asks each time a catalog just derived by a change to the roles
+  (``replace_role`` with the same row: new maps, so a new, empty memo), which walks the chain;
 * ``SELECT pg_has_role('c0', '<top>', 'MEMBER')`` through a session (repeated text);
 * ``SET ROLE <top>`` in a session of ``c0`` (then ``RESET ROLE``, not timed);
 * ``CREATE ROLE <new name>`` (a new text each time: the classifier's cache cannot help);
@@ -117,6 +119,16 @@ class World:
         assert membership.is_member(catalog, bottom, top, superuser_counts=False)
         return lambda _i: membership.is_member(catalog, bottom, top, superuser_counts=False)
 
+    def is_member_first(self, depth: int, n: int) -> Callable[[int], object]:
+        """The first question asked of each of ``n`` catalogs fresh from a change."""
+        catalog = self.session.catalog
+        bottom, top = self.oid("c0"), self.oid(f"c{depth - 1}")
+        fresh = [catalog.replace_role(catalog.role(bottom)) for _ in range(n)]
+        assert (
+            fresh[0].membership_memo is None or fresh[0].membership_memo.roles is not fresh[0].roles
+        )
+        return lambda i: membership.is_member(fresh[i], bottom, top, superuser_counts=False)
+
     def pg_has_role(self, depth: int) -> Callable[[int], object]:
         sql = f"SELECT pg_has_role('c0', 'c{depth - 1}', 'MEMBER')"
         assert self.session.execute(sql).value == "t"
@@ -190,6 +202,11 @@ def measure(
             _median_us(large.is_member(0, deep), n),
         )
         add(
+            f"is_member, first question, chain of {versus}",
+            _median_us(small.is_member_first(s_depth, n), n),
+            _median_us(large.is_member_first(deep, n), n),
+        )
+        add(
             f"SELECT pg_has_role, chain of {versus}",
             _median_us(small.pg_has_role(s_depth), n),
             _median_us(large.pg_has_role(deep), n),
@@ -259,20 +276,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     rows = measure(small, large, args.n, args.rounds)
     print()
-    header = f"{'operation':46s} {'10 roles':>10s} {f'{args.roles:,} roles':>14s} {'ratio':>6s}  rounds (ratio)"
+    header = f"{'operation':52s} {'10 roles':>10s} {f'{args.roles:,} roles':>14s} {'ratio':>6s}  rounds (ratio)"
     print(header)
     print("-" * len(header))
-    worst = 0.0
+    worst = (0.0, "")
     for what, s, lg in rows:
         ratios = [b / a for a, b in zip(s, lg, strict=True)]
         ratio = statistics.median(ratios)
-        worst = max(worst, ratio)
+        if "first question" not in what:  # the walk a change costs once, reported apart
+            worst = max(worst, (ratio, what))
         print(
-            f"{what:46s} {statistics.median(s):8.2f}us {statistics.median(lg):12.2f}us "
+            f"{what:52s} {statistics.median(s):8.2f}us {statistics.median(lg):12.2f}us "
             f"{ratio:6.2f}  {min(ratios):.2f}-{max(ratios):.2f}"
         )
     print()
-    print(f"worst ratio {worst:.2f} (target: within 2x)")
+    print(
+        f"worst ratio {worst[0]:.2f}, {worst[1]} (target: within 2x; the first question after "
+        "a change walks the chain once, see its row)"
+    )
     return 0
 
 

@@ -100,6 +100,7 @@ class Catalog:
         "bootstrap_oid",
         "databases",
         "extensions",
+        "membership_memo",
         "next_oid",
         "settings",
         "tables",
@@ -130,6 +131,9 @@ class Catalog:
         self.tables: Mapping[str, Table] = MappingProxyType(dict(tables or {}))
         self.databases = databases
         self.extensions = extensions
+        #: membership.py's memo of membership closures, valid while ``_roles`` and
+        #: ``_by_member`` are the maps it records (a change replaces them); not part of the value.
+        self.membership_memo: Any = None
 
     def _copy(self) -> Catalog:
         new = object.__new__(Catalog)

@@ -10,22 +10,62 @@
   itself from 15 (up to 14 the session user administered itself).
 
 Superusers pass every test. Which rule applies is looked up in :data:`aurora_sec.versions.RULES`.
+
+Closures are memoised per catalog value (each PostgreSQL backend keeps a similar cache in
+acl.c: the closure of one role per kind of recursion, flushed when memberships change). A
+:class:`~aurora_sec.engine.catalog.Catalog` never changes, and a change to its roles or grants
+replaces its role map and its by-member grant index with new objects; so the memo, kept in the
+catalog's ``membership_memo`` slot, records the two maps it was computed from and is discarded
+(a fresh one started) as soon as the catalog it is asked about holds others. A catalog derived
+by a change that touches neither (a role setting, a table) shares its parent's memo. Every
+memo entry is an immutable frozenset computed from immutable maps, so threads that read one
+catalog at once can share its memo: at worst two of them compute the same closure twice.
+:func:`closure` is the plain, uncached walk: the reference the memoised answers are tested
+against (tests/engine/test_membership_closure.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any, Final
 
 from aurora_sec.engine.catalog import Catalog, Grant, Role
 from aurora_sec.versions import behaviour
 
-__all__ = ["can_set_role", "closure", "has_privs", "is_admin", "is_member"]
+__all__ = ["Kind", "can_set_role", "closure", "has_privs", "is_admin", "is_member", "reachable"]
 
 Follow = Callable[[Role, Grant], bool]
 
+#: Which grants a closure follows (the "kind of membership").
+Kind = int
+#: every grant (``is_member_of_role``; ``SET ROLE`` up to 15; ADMIN OPTION holders)
+MEMBER: Final[Kind] = 0
+#: grants whose inherit option is set (``has_privs_of_role`` from 16)
+INHERIT_GRANT: Final[Kind] = 1
+#: grants of roles that are INHERIT (``has_privs_of_role`` up to 15)
+INHERIT_ROLE: Final[Kind] = 2
+#: grants whose SET option is set (``SET ROLE`` from 16)
+SET_GRANT: Final[Kind] = 3
+
+_FOLLOW: Final[dict[Kind, Follow | None]] = {
+    MEMBER: None,
+    INHERIT_GRANT: lambda _r, g: g.inherit,
+    INHERIT_ROLE: lambda r, _g: r.inherit,
+    SET_GRANT: lambda _r, g: g.set,
+}
+#: ``membership.inherit_source`` -> the closure ``has_privs`` uses.
+_PRIVS_KIND: Final[dict[str, Kind]] = {"grant": INHERIT_GRANT, "role": INHERIT_ROLE}
+#: ``membership.set_role_needs`` -> the closure ``can_set_role`` uses.
+_SET_KIND: Final[dict[str, Kind]] = {"set-option": SET_GRANT, "member": MEMBER}
+
+#: What one memo holds before it is emptied and refilled: each closure counts its roles plus
+#: :data:`_ENTRY_COST` for the entry itself (about 50 bytes a unit, so some 12 MB at most).
+MEMO_BUDGET: Final = 250_000
+_ENTRY_COST: Final = 8
+
 
 def closure(catalog: Catalog, start: int, follow: Follow | None = None) -> set[int]:
-    """Every role reachable from ``start`` through grants (``start`` included)."""
+    """Every role reachable from ``start`` through grants (``start`` included); uncached."""
     seen = {start}
     todo = [start]
     while todo:
@@ -43,6 +83,75 @@ def closure(catalog: Catalog, start: int, follow: Follow | None = None) -> set[i
     return seen
 
 
+class _Memo:
+    """Closures of one (role map, by-member grant index) pair, keyed by (start oid, kind)."""
+
+    __slots__ = ("by_member", "roles", "sets", "size")
+
+    def __init__(self, roles: Mapping[int, Role], by_member: object) -> None:
+        self.roles = roles
+        self.by_member = by_member
+        self.sets: dict[tuple[int, Kind], frozenset[int]] = {}
+        self.size = 0
+
+    def store(self, key: tuple[int, Kind], value: frozenset[int]) -> None:
+        cost = len(value) + _ENTRY_COST
+        if self.size + cost > MEMO_BUDGET:
+            self.sets = {}
+            self.size = 0
+        self.sets[key] = value
+        self.size += cost
+
+
+def _memo(catalog: Catalog) -> _Memo:
+    """The memo valid for ``catalog`` (a fresh one if its roles or grants changed)."""
+    # getattr: a catalog copied without the slot (a spelled-out ``_copy``) starts a new memo
+    memo: _Memo | None = getattr(catalog, "membership_memo", None)
+    roles = catalog.roles
+    by_member: Any = catalog._by_member
+    if memo is None or memo.roles is not roles or memo.by_member is not by_member:
+        memo = _Memo(roles, by_member)
+        catalog.membership_memo = memo
+    return memo
+
+
+def reachable(catalog: Catalog, start: int, kind: Kind = MEMBER) -> frozenset[int]:
+    """``closure(catalog, start, follow)`` for the ``kind``'s follow rule, memoised."""
+    memo = _memo(catalog)
+    sets = memo.sets
+    key = (start, kind)
+    found = sets.get(key)
+    if found is not None:
+        return found
+    follow = _FOLLOW[kind]
+    get_role = catalog.roles.get
+    grants_of_member = catalog.grants_of_member
+    borrow = bool(sets)  # a new memo has no closure to borrow from
+    seen = {start}
+    todo = [start]
+    while todo:
+        current = todo.pop()
+        if borrow and current != start:
+            # everything reachable from a role already memoised is in its closure
+            known = sets.get((current, kind))
+            if known is not None:
+                seen |= known
+                continue
+        role = get_role(current)
+        if role is None:
+            continue
+        for grant in grants_of_member(current):
+            if grant.role in seen:
+                continue
+            if follow is not None and not follow(role, grant):
+                continue
+            seen.add(grant.role)
+            todo.append(grant.role)
+    result = frozenset(seen)
+    memo.store(key, result)
+    return result
+
+
 def _superuser(catalog: Catalog, oid: int) -> bool:
     role = catalog.roles.get(oid)
     return role is not None and role.superuser
@@ -51,7 +160,17 @@ def _superuser(catalog: Catalog, oid: int) -> bool:
 def is_member(catalog: Catalog, member: int, role: int, *, superuser_counts: bool = True) -> bool:
     if superuser_counts and _superuser(catalog, member):
         return True
-    return role in closure(catalog, member)
+    if member == role:
+        return True
+    known = _memo(catalog).sets.get((member, MEMBER))
+    if known is None:
+        # A one-off question about a new catalog, such as GRANT's loop check (is the granted
+        # role a member of the grantee?), is often about a role that has no members at all:
+        # then nobody else reaches it, and the member's closure need not be walked.
+        if next(iter(catalog.grants_of_role(role)), None) is None:
+            return False
+        known = reachable(catalog, member, MEMBER)
+    return role in known
 
 
 def has_privs(catalog: Catalog, major: int, member: int, role: int) -> bool:
@@ -59,17 +178,15 @@ def has_privs(catalog: Catalog, major: int, member: int, role: int) -> bool:
         return True
     if member == role:
         return True
-    if behaviour("membership.inherit_source", major) == "grant":
-        return role in closure(catalog, member, lambda _r, g: g.inherit)
-    return role in closure(catalog, member, lambda r, _g: r.inherit)
+    kind = _PRIVS_KIND[behaviour("membership.inherit_source", major)]
+    return role in reachable(catalog, member, kind)
 
 
 def can_set_role(catalog: Catalog, major: int, member: int, role: int) -> bool:
     if _superuser(catalog, member) or member == role:
         return True
-    if behaviour("membership.set_role_needs", major) == "set-option":
-        return role in closure(catalog, member, lambda _r, g: g.set)
-    return role in closure(catalog, member)
+    kind = _SET_KIND[behaviour("membership.set_role_needs", major)]
+    return role in reachable(catalog, member, kind)
 
 
 def is_admin(catalog: Catalog, major: int, member: int, role: int, session_user: int) -> bool:
@@ -80,5 +197,5 @@ def is_admin(catalog: Catalog, major: int, member: int, role: int, session_user:
             bool(behaviour("membership.session_user_admins_itself", major))
             and member == session_user
         )
-    reachable = closure(catalog, member)
-    return any(g.admin and g.member in reachable for g in catalog.grants_of_role(role))
+    above = reachable(catalog, member, MEMBER)
+    return any(g.admin and g.member in above for g in catalog.grants_of_role(role))
