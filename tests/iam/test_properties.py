@@ -367,9 +367,11 @@ def test_conditions_never_raise(
 
 @settings(max_examples=40, deadline=None)
 @given(
+    # a fixed head keeps a short random password from being a word of the output by chance
+    # (hypothesis once found "RetryAttempt", a part of "RetryAttempts")
     password=st.text(
-        alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=12, max_size=30
-    ),
+        alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=9, max_size=27
+    ).map(lambda tail: "Pw~" + tail),
     wrong=st.text(
         alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=12, max_size=30
     ),

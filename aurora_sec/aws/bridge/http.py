@@ -199,6 +199,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _body(self) -> bytes | None:
         if self.headers.get("Transfer-Encoding"):
             self.close_connection = True
+            self._unread_body = True
             return None
         length = self.headers.get("Content-Length")
         if length is None:
@@ -209,8 +210,27 @@ class _Handler(BaseHTTPRequestHandler):
             size = -1
         if not 0 <= size <= MAX_BODY:
             self.close_connection = True
+            self._unread_body = True
             return None
         return self.rfile.read(size)
+
+    _unread_body = False
+
+    def finish(self) -> None:
+        # A refused body is still arriving: closing with unread bytes makes the kernel send
+        # RST, and a client still writing would see "connection reset" instead of our 400.
+        # Say we are done writing, then read (and drop) what comes, briefly and boundedly.
+        if self._unread_body:
+            try:
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_WR)
+                self.connection.settimeout(0.5)
+                budget = 4 * MAX_BODY
+                while budget > 0 and (chunk := self.connection.recv(65536)):
+                    budget -= len(chunk)
+            except OSError:
+                pass
+        super().finish()
 
     def _answer(self) -> None:
         # ``op`` is what the log shows: a known operation's name, never the client's text
