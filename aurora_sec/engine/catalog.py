@@ -40,6 +40,24 @@ class Role:
     #: ``VALID UNTIL`` as PostgreSQL prints it (``infinity`` or a timestamp), or None.
     valid_until: str | None = None
 
+    def replaced(self, **changes: object) -> Role:
+        """A copy with ``changes`` (``attrs.evolve``, spelled out: it is on every ALTER ROLE)."""
+        get = changes.get
+        return Role(
+            self.oid,
+            get("name", self.name),  # type: ignore[arg-type]
+            get("superuser", self.superuser),  # type: ignore[arg-type]
+            get("inherit", self.inherit),  # type: ignore[arg-type]
+            get("createrole", self.createrole),  # type: ignore[arg-type]
+            get("createdb", self.createdb),  # type: ignore[arg-type]
+            get("login", self.login),  # type: ignore[arg-type]
+            get("replication", self.replication),  # type: ignore[arg-type]
+            get("bypassrls", self.bypassrls),  # type: ignore[arg-type]
+            get("connection_limit", self.connection_limit),  # type: ignore[arg-type]
+            get("password", self.password),  # type: ignore[arg-type]
+            get("valid_until", self.valid_until),  # type: ignore[arg-type]
+        )
+
     @property
     def predefined(self) -> bool:
         """A predefined ``pg_*`` role (``IsReservedName`` is a byte prefix test)."""
@@ -132,9 +150,21 @@ class Catalog:
         self.extensions = extensions
 
     def _copy(self) -> Catalog:
+        # Spelled out (not a loop over __slots__): every statement that changes the catalog
+        # pays for this copy.
         new = object.__new__(Catalog)
-        for name in Catalog.__slots__:
-            object.__setattr__(new, name, getattr(self, name))
+        new._by_member = self._by_member
+        new._by_name = self._by_name
+        new._by_pair = self._by_pair
+        new._by_role = self._by_role
+        new._grants = self._grants
+        new._roles = self._roles
+        new.bootstrap_oid = self.bootstrap_oid
+        new.databases = self.databases
+        new.extensions = self.extensions
+        new.next_oid = self.next_oid
+        new.settings = self.settings
+        new.tables = self.tables
         return new
 
     def _put(self, grant: Grant) -> None:

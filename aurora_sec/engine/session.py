@@ -42,19 +42,44 @@ if TYPE_CHECKING:
 __all__ = ["Session"]
 
 
-@attrs.define
 class _Tx:
-    work: Catalog
-    explicit: bool
-    #: The committed catalog this transaction started from.
-    base: Catalog
-    gucs: dict[str, str]
-    current_user: int
-    session_user: int
-    aborted: bool = False
-    savepoints: list[tuple[str, Catalog, dict[str, str], int, int]] = attrs.field(factory=list)
-    #: SET LOCAL values to undo at the end of the transaction: name -> value before.
-    local_undo: dict[str, str | None] = attrs.field(factory=dict)
+    """The state of the transaction in progress (mutable; one per transaction).
+
+    ``gucs`` is the session's GUC dict as the transaction began: the session never mutates
+    that dict (every SET replaces it), so keeping the reference is a snapshot.
+    """
+
+    __slots__ = (
+        "aborted",
+        "base",
+        "current_user",
+        "explicit",
+        "gucs",
+        "local_undo",
+        "savepoints",
+        "session_user",
+        "work",
+    )
+
+    def __init__(
+        self,
+        work: Catalog,
+        explicit: bool,
+        gucs: dict[str, str],
+        current_user: int,
+        session_user: int,
+    ) -> None:
+        self.work = work
+        self.explicit = explicit
+        #: The committed catalog this transaction started from.
+        self.base = work
+        self.gucs = gucs
+        self.current_user = current_user
+        self.session_user = session_user
+        self.aborted = False
+        self.savepoints: list[tuple[str, Catalog, dict[str, str], int, int]] = []
+        #: SET LOCAL values to undo at the end of the transaction: name -> value before.
+        self.local_undo: dict[str, str | None] = {}
 
 
 class Session:
@@ -79,9 +104,10 @@ class Session:
         self._authenticated_user = role.oid
         self._session_user = role.oid
         self._current_user = role.oid
-        #: SET ROLE in force (None: none), kept apart so RESET ROLE and SET SESSION AUTH work.
+        #: The session's SET values. Never mutated: every change replaces the dict, so a
+        #: transaction or savepoint keeps the dict itself as its snapshot.
         self._gucs: dict[str, str] = {}
-        self._gucs_cache: tuple[tuple[object, ...], dict[str, str]] | None = None
+        self._gucs_cache: tuple[EngineConfig, dict[str, str], dict[str, str]] | None = None
         self._tx: _Tx | None = None
         self._apply_role_settings(database.catalog)
 
@@ -138,6 +164,8 @@ class Session:
             if self._tx is not None and self._tx.explicit:
                 self._tx.aborted = True
             raise
+        if len(statements) == 1 and self._tx is None:
+            return self._execute_one(statements[0])
         parse_notices = tuple(n for s in statements for n in s.parse_notices)
         if not statements:
             return Result(tag="", notices=parse_notices)
@@ -168,17 +196,35 @@ class Session:
         last = results[-1]
         return Result(last.tag, last.columns, last.rows, last.notices, tuple(results))
 
+    def _execute_one(self, stmt: st.Statement) -> Result:
+        """One statement outside a transaction block: the common case, the same steps as the
+        loop of :meth:`_execute` without its bookkeeping."""
+        notices: list[st.ServerMessage] = list(stmt.parse_notices)
+        self._begin(explicit=False)
+        try:
+            result = self._run(stmt, notices)
+        except PostgresError as err:
+            err.notices = tuple(notices)
+            tx = self._tx
+            if tx is not None:
+                if tx.explicit:
+                    tx.aborted = True
+                else:
+                    self._end(commit=False)
+            raise
+        except UnsupportedByEmulator:
+            if self._tx is not None and not self._tx.explicit:
+                self._end(commit=False)
+            raise
+        tx = self._tx
+        if tx is not None and not tx.explicit:
+            self._end(commit=True)
+        return Result(result.tag, result.columns, result.rows, result.notices, (result,))
+
     # ------------------------------------------------------------------- transactions ----
 
     def _begin(self, *, explicit: bool) -> None:
-        self._tx = _Tx(
-            work=self._db.catalog,
-            explicit=explicit,
-            base=self._db.catalog,
-            gucs=dict(self._gucs),
-            current_user=self._current_user,
-            session_user=self._session_user,
-        )
+        self._tx = _Tx(self._db.catalog, explicit, self._gucs, self._current_user, self._session_user)
 
     def _end(self, *, commit: bool) -> None:
         tx = self._tx
@@ -208,10 +254,12 @@ class Session:
         if name == "role":
             self._current_user = int(before) if before is not None else self._session_user
             return
+        gucs = dict(self._gucs)
         if before is None:
-            self._gucs.pop(name, None)
+            gucs.pop(name, None)
         else:
-            self._gucs[name] = before
+            gucs[name] = before
+        self._gucs = gucs
 
     def _transaction(self, stmt: st.TransactionControl, notices: list[st.ServerMessage]) -> str:
         kind = stmt.kind
@@ -259,7 +307,7 @@ class Session:
             name = stmt.savepoint
             if kind is st.TransactionKind.SAVEPOINT:
                 tx.savepoints.append(
-                    (name, tx.work, dict(self._gucs), self._current_user, self._session_user)
+                    (name, tx.work, self._gucs, self._current_user, self._session_user)
                 )
                 return stmt.tag
             index = next(
@@ -274,7 +322,7 @@ class Session:
             _, work, saved_gucs, current, session = tx.savepoints[index]
             del tx.savepoints[index + 1 :]
             tx.work = work
-            self._gucs = dict(saved_gucs)
+            self._gucs = saved_gucs
             self._current_user, self._session_user = current, session
             tx.aborted = False
             return stmt.tag
@@ -430,16 +478,16 @@ class Session:
     def _effective_gucs(self) -> dict[str, str]:
         """The GUCs role statements read; cached until a SET or a new instance configuration."""
         config = self._config()
-        key = (config, tuple(sorted(self._gucs.items())))
+        gucs = self._gucs
         cached = self._gucs_cache
-        if cached is not None and cached[0][0] is config and cached[0][1] == key[1]:
-            return cached[1]
+        if cached is not None and cached[0] is config and cached[1] is gucs:
+            return cached[2]
         values: dict[str, str] = {}
         for name in ("password_encryption", "createrole_self_grant", "scram_iterations"):
             shown = self._show_value(name)
             if shown is not None:
                 values[name] = shown
-        self._gucs_cache = (key, values)
+        self._gucs_cache = (config, gucs, values)
         return values
 
     def _show_value(self, name: str) -> str | None:
@@ -479,7 +527,7 @@ class Session:
                 raise error("guc.cannot_change", self.major, name=name)
         if change.kind in ("default", "reset"):
             self._remember_local_guc(stmt, name)
-            self._gucs.pop(name, None)
+            self._gucs = {k: v for k, v in self._gucs.items() if k != name}
             return stmt.tag
         value = change.value or ""
         if guc is not None:
@@ -487,7 +535,7 @@ class Session:
             if err is not None:
                 raise err
         self._remember_local_guc(stmt, name)
-        self._gucs[name] = value
+        self._gucs = {**self._gucs, name: value}
         return stmt.tag
 
     def _remember_local_guc(self, stmt: st.SetParameter, name: str) -> None:
@@ -498,7 +546,7 @@ class Session:
 
     def _reset(self, stmt: st.ResetParameter) -> str:
         if stmt.name is None:
-            self._gucs.clear()
+            self._gucs = {}
             return stmt.tag
         name = stmt.name.lower()
         guc = gucs.lookup(name, self.major)
@@ -506,7 +554,7 @@ class Session:
             raise error("guc.unknown", self.major, name=name)
         if guc is not None and guc.context in ("internal", "config"):
             raise error("guc.cannot_change", self.major, name=name)
-        self._gucs.pop(name, None)
+        self._gucs = {k: v for k, v in self._gucs.items() if k != name}
         return stmt.tag
 
     def _show(
@@ -522,9 +570,11 @@ class Session:
 
     def _apply_role_settings(self, catalog: Catalog) -> None:
         """ALTER ROLE ... SET values take effect at the start of a session."""
+        gucs = dict(self._gucs)
         for setting in catalog.settings:
             if setting.role in (0, self._session_user) and setting.database in (None, self.dbname):
-                self._gucs[setting.name] = setting.value
+                gucs[setting.name] = setting.value
+        self._gucs = gucs
 
     # ---------------------------------------------------------------------- functions ----
 

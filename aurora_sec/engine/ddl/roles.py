@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import attrs
-
 from aurora_sec.engine.catalog import Grant, Role
 from aurora_sec.engine.ddl.context import ExecContext
 from aurora_sec.engine.ddl.memberships import (
@@ -46,8 +44,15 @@ _ALTER_ATTRIBUTE_OPTIONS_16 = (
 )
 
 
+_LEGACY: dict[int, bool] = {}
+
+
 def _legacy(ctx: ExecContext) -> bool:
-    return bool(behaviour("createrole.regime", ctx.major) == "legacy")
+    """The 11-15 CREATEROLE regime (rule ``createrole.regime``), memoised per major."""
+    legacy = _LEGACY.get(ctx.major)
+    if legacy is None:
+        legacy = _LEGACY[ctx.major] = behaviour("createrole.regime", ctx.major) == "legacy"
+    return legacy
 
 
 def _reserved(name: str) -> bool:
@@ -220,7 +225,7 @@ def alter_role(ctx: ExecContext, stmt: AlterRole) -> str:
         if value is not None:
             changes[field] = value
     if changes:
-        ctx.catalog = ctx.catalog.replace_role(attrs.evolve(target, **changes))  # type: ignore[arg-type]
+        ctx.catalog = ctx.catalog.replace_role(target.replaced(**changes))
     if opts.role:
         members = [ctx.resolve(ref) for ref in opts.role]
         role = ctx.catalog.role(target.oid)
@@ -251,10 +256,11 @@ def rename_role(ctx: ExecContext, stmt: RenameRole) -> str:
             raise ctx.fail("rename.superuser")
     elif not ctx.createrole or (not _legacy(ctx) and not ctx.is_admin(old.oid)):
         raise ctx.fail("rename.denied", name=old.name)
-    renamed = attrs.evolve(old, name=stmt.new)
     if old.password is not None and old.password.kind == "md5":
-        renamed = attrs.evolve(renamed, password=None)
+        renamed = old.replaced(name=stmt.new, password=None)
         ctx.notify("rename.md5_cleared")
+    else:
+        renamed = old.replaced(name=stmt.new)
     ctx.catalog = ctx.catalog.replace_role(renamed)
     return stmt.tag
 
