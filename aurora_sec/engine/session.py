@@ -19,8 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from aurora_sec.aws.rds.errors import UnsupportedByEmulator
 from aurora_sec.engine import aurora, gucs, objects
 from aurora_sec.engine.catalog import Catalog
@@ -224,7 +222,9 @@ class Session:
     # ------------------------------------------------------------------- transactions ----
 
     def _begin(self, *, explicit: bool) -> None:
-        self._tx = _Tx(self._db.catalog, explicit, self._gucs, self._current_user, self._session_user)
+        self._tx = _Tx(
+            self._db.catalog, explicit, self._gucs, self._current_user, self._session_user
+        )
 
     def _end(self, *, commit: bool) -> None:
         tx = self._tx

@@ -1102,6 +1102,8 @@ def _classify_fragment(text: str, major: int) -> tuple[st.Statement, ...]:
 # --------------------------------------------------------------------------- public API
 
 _MAX_CACHED_LENGTH = 8192
+#: Longer texts go straight to pglast (the recognizer's shapes are short).
+_MAX_RECOGNIZED_LENGTH = 1024
 
 
 @lru_cache(maxsize=4096)
@@ -1110,6 +1112,20 @@ def _classify_cached(sql: str, major: int) -> tuple[st.Statement, ...]:
 
 
 def _classify_uncached(sql: str, major: int) -> tuple[st.Statement, ...]:
+    if not sql.isascii() or "\x00" in sql:
+        error = parse_errors.encoding_error(sql)
+        if error is not None:
+            raise error
+    elif len(sql) <= _MAX_RECOGNIZED_LENGTH:
+        recognized = _recognize(sql, major)
+        if recognized is not None:
+            return recognized
+    return _parse(sql, 0, major)
+
+
+def _classify_pglast(sql: str, major: int) -> tuple[st.Statement, ...]:
+    """The classification through pglast alone, bypassing the recognizer and the cache (the
+    reference the recognizer is tested against)."""
     if not sql.isascii() or "\x00" in sql:
         error = parse_errors.encoding_error(sql)
         if error is not None:
@@ -1180,3 +1196,8 @@ def parse_notices(statements: tuple[st.Statement, ...]) -> tuple[st.ServerMessag
     """The scanner NOTICEs of a whole script, in order: the server sends them all before it
     executes the first statement, because it parses the whole string first."""
     return tuple(n for s in statements for n in s.parse_notices)
+
+
+# The recognizer of the commonest role statements (tried before pglast); imported last because
+# it builds its statements with this module's helpers.
+from aurora_sec.sql._recognize import recognize as _recognize  # noqa: E402
