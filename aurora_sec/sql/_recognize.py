@@ -45,16 +45,18 @@ _KEYWORDS: frozenset[str] = frozenset(
 )
 
 #: One token, after optional blanks: an identifier or keyword not glued to a quote (E'', U&''),
-#: a plain string literal (no backslash), a small integer not glued to a letter, ``,`` or ``;``.
+#: a plain string literal (no backslash), a small integer not glued to a letter, ``,`` or ``;``;
+#: any other character is a token of its own kind that makes the text unrecognised.
 _TOKEN = re.compile(
     r"[ \t\r\n]*(?:"
-    r"(?P<word>[A-Za-z_][A-Za-z0-9_$]*)(?![A-Za-z0-9_$'\"&])"
-    r"|(?P<string>'(?:[^'\\]|'')*')(?!')"
-    r"|(?P<number>-?[0-9]{1,9})(?![A-Za-z0-9_$.'])"
-    r"|(?P<punct>[,;])"
+    r"([A-Za-z_][A-Za-z0-9_$]*)(?![A-Za-z0-9_$'\"&])"
+    r"|('(?:[^'\\]|'')*')(?!')"
+    r"|(-?[0-9]{1,9})(?![A-Za-z0-9_$.'])"
+    r"|(,)"
+    r"|(;[ \t\r\n]*\Z)"
+    r"|([\s\S])"
     r")"
 )
-_TRAILING_BLANKS = re.compile(r"[ \t\r\n]*")
 
 #: The attribute options the grammar spells as identifiers: word -> (defname, value).
 _FLAG_OPTIONS: dict[str, tuple[str, bool]] = {
@@ -76,7 +78,7 @@ _FLAG_OPTIONS: dict[str, tuple[str, bool]] = {
 
 _ROLE_KINDS = {"role": st.RoleKind.ROLE, "user": st.RoleKind.USER, "group": st.RoleKind.GROUP}
 
-_WORD, _STRING, _NUMBER, _PUNCT = 1, 2, 3, 4
+_WORD, _STRING, _NUMBER, _PUNCT, _END, _OTHER = 1, 2, 3, 4, 5, 6
 
 
 class _NotRecognized(Exception):
@@ -92,28 +94,20 @@ _Token = tuple[int, str, int, int]
 def _tokens(sql: str) -> list[_Token] | None:
     """The tokens of ``sql`` up to an optional final ``;``, or None if anything is unusual."""
     out: list[_Token] = []
-    pos = 0
-    length = len(sql)
-    match = _TOKEN.match
-    while True:
-        m = match(sql, pos)
-        if m is None:
-            end = _TRAILING_BLANKS.match(sql, pos)
-            return out if end is not None and end.end() == length else None
+    append = out.append
+    for m in _TOKEN.finditer(sql):
         kind = m.lastindex
-        start, pos = m.start(kind), m.end()  # type: ignore[arg-type]
-        text = m.group(kind)  # type: ignore[arg-type]
         if kind == _WORD:
-            out.append((_WORD, text.lower(), start, pos))
+            append((_WORD, m.group(1).lower(), m.start(1), m.end()))
         elif kind == _STRING:
-            out.append((_STRING, text[1:-1].replace("''", "'"), start, pos))
-        elif kind == _NUMBER:
-            out.append((_NUMBER, text, start, pos))
-        elif text == ";":
-            end = _TRAILING_BLANKS.match(sql, pos)
-            return out if end is not None and end.end() == length else None
+            append((_STRING, m.group(2)[1:-1].replace("''", "'"), m.start(2), m.end()))
+        elif kind == _NUMBER or kind == _PUNCT:
+            append((kind, m.group(kind), m.start(kind), m.end()))
+        elif kind == _END:
+            return out
         else:
-            out.append((_PUNCT, text, start, pos))
+            return None
+    return out
 
 
 class _Reader:
