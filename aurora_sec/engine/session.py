@@ -31,7 +31,7 @@ from aurora_sec.engine.messages import error
 from aurora_sec.engine.result import Result, SslState
 from aurora_sec.engine.select import run_select
 from aurora_sec.errors import PostgresError
-from aurora_sec.sql import classify
+from aurora_sec.sql.classify import classify_major
 from aurora_sec.sql import statements as st
 
 if TYPE_CHECKING:
@@ -157,13 +157,17 @@ class Session:
 
     def _execute(self, sql: str) -> Result:
         try:
-            statements = classify(sql, self.major)
+            statements = classify_major(sql, self._db.version.major)
         except PostgresError:
             if self._tx is not None and self._tx.explicit:
                 self._tx.aborted = True
             raise
         if len(statements) == 1 and self._tx is None:
-            return self._execute_one(statements[0])
+            stmt = statements[0]
+            handler = _ROLE_DDL.get(type(stmt))
+            if handler is not None:
+                return self._execute_role_ddl(stmt, handler)
+            return self._execute_one(stmt)
         parse_notices = tuple(n for s in statements for n in s.parse_notices)
         if not statements:
             return Result(tag="", notices=parse_notices)
@@ -218,6 +222,42 @@ class Session:
         if tx is not None and not tx.explicit:
             self._end(commit=True)
         return Result(result.tag, result.columns, result.rows, result.notices, (result,))
+
+    def _execute_role_ddl(self, stmt: st.Statement, handler: _RoleHandler) -> Result:
+        """One role DDL statement outside a transaction block.
+
+        The same steps as :meth:`_execute_one` + :meth:`_run` for a statement that only reads
+        and replaces the catalog (no SET, no identity change, no transaction control): its
+        implicit transaction is just "start from the committed catalog, commit the handler's
+        catalog if it succeeds". A failure leaves nothing to undo.
+        """
+        notices: list[st.ServerMessage] = list(stmt.parse_notices)
+        precheck = stmt.precheck
+        try:
+            if precheck is not None:
+                notices.extend(precheck.notices)
+                if precheck.error is not None:
+                    raise precheck.error.to_error()
+            db = self._db
+            catalog = db.catalog
+            ctx = ExecContext(
+                catalog,
+                db.version.major,
+                self._session_user,
+                self._current_user,
+                self._effective_gucs(),
+                db.salt,
+                notices,
+            )
+            aurora.check(ctx, stmt, self._config())
+            tag = handler(self, ctx, stmt)
+        except PostgresError as err:
+            err.notices = tuple(notices)
+            raise
+        if ctx.catalog is not catalog:
+            db.commit(ctx.catalog)
+        result = Result(tag, (), None, tuple(notices))
+        return Result(tag, (), None, result.notices, (result,))
 
     # ------------------------------------------------------------------- transactions ----
 
@@ -599,3 +639,18 @@ class Session:
         for inner in stmt.statements:
             self._run(inner, notices)
         return stmt.tag
+
+
+_RoleHandler = Callable[[Session, ExecContext, Any], str]
+
+#: Role DDL: statements whose handler only reads and replaces the catalog (see
+#: :meth:`Session._execute_role_ddl`).
+_ROLE_DDL: dict[type[st.Statement], _RoleHandler] = {
+    st.CreateRole: lambda _s, ctx, stmt: create_role(ctx, stmt),
+    st.AlterRole: lambda _s, ctx, stmt: alter_role(ctx, stmt),
+    st.RenameRole: lambda _s, ctx, stmt: rename_role(ctx, stmt),
+    st.DropRole: lambda _s, ctx, stmt: drop_role(ctx, stmt),
+    st.GrantRole: Session._grant,
+    st.RevokeRole: Session._revoke,
+    st.AlterRoleSet: lambda _s, ctx, stmt: alter_role_set(ctx, stmt),
+}

@@ -202,6 +202,31 @@ def _options(
     return tuple(items), secrets
 
 
+_CTX: dict[int, _Ctx] = {}
+
+
+def _precheck(
+    major: int,
+    items: tuple[st.RoleOption, ...],
+    options: st.RoleOptions,
+    *,
+    create: bool,
+    target: st.RoleRef | None = None,
+) -> st.Precheck | None:
+    """``_role_precheck``, called only when it can find something: a reserved target, a
+    repeated option or a connection limit below -1 (this recognizer never builds SYSID)."""
+    if (
+        (target is None or not target.name or not target.name.startswith("pg_"))
+        and len(options.given_names) == len(items)
+        and (options.connection_limit is None or options.connection_limit >= -1)
+    ):
+        return None
+    ctx = _CTX.get(major)
+    if ctx is None:
+        ctx = _CTX[major] = _Ctx("", 0, major)  # _role_precheck reads only the major
+    return _role_precheck(ctx, items, create=create, target=target)
+
+
 def _common(sql: str, tokens: list[_Token]) -> tuple[str, st.Span, int]:
     start, end = tokens[0][2], tokens[-1][3]
     return sql[start:end], st.Span(start, end), start
@@ -214,11 +239,12 @@ def _create(sql: str, major: int, reader: _Reader) -> st.Statement:
         reader.i += 1
     text, span, start = _common(sql, reader.tokens)
     items, secrets = _options(reader, start)
+    options = st.RoleOptions.from_items(items)
     return st.CreateRole(
         kind=kind,
         name=name,
-        options=st.RoleOptions.from_items(items),
-        precheck=_role_precheck(_Ctx(sql, 0, major), items, create=True),
+        options=options,
+        precheck=_precheck(major, items, options, create=True),
         text=text,
         span=span,
         redacted=_redact(text, secrets) if secrets else text,
@@ -242,10 +268,11 @@ def _alter(sql: str, major: int, reader: _Reader) -> st.Statement:
         reader.i += 1
     items, secrets = _options(reader, start)
     target = st.RoleRef(st.RoleRefKind.NAME, name, location)
+    options = st.RoleOptions.from_items(items)
     return st.AlterRole(
         target=target,
-        options=st.RoleOptions.from_items(items),
-        precheck=_role_precheck(_Ctx(sql, 0, major), items, create=False, target=target),
+        options=options,
+        precheck=_precheck(major, items, options, create=False, target=target),
         text=text,
         span=span,
         redacted=_redact(text, secrets) if secrets else text,

@@ -41,6 +41,7 @@ __all__ = [
     "SUPPORTED_FUNCTIONS",
     "cache_clear",
     "classify",
+    "classify_major",
     "parse_notices",
 ]
 
@@ -1183,6 +1184,19 @@ def classify(
         return _classify_major(sql, major)
     except PostgresError:
         raise
+    except RecursionError:
+        raise parse_errors.stack_depth_error() from None
+
+
+def classify_major(sql: str, major: int) -> tuple[st.Statement, ...]:
+    """:func:`classify` for a ``str`` and a modelled major number, without re-checking them
+    (the engine's entry: it always has both)."""
+    if not isinstance(sql, str):
+        raise TypeError(f"sql must be a str, not {type(sql).__name__}")
+    try:
+        if len(sql) <= _MAX_CACHED_LENGTH:
+            return _classify_cached(sql, major)
+        return _classify_uncached(sql, major)
     except RecursionError:
         raise parse_errors.stack_depth_error() from None
 
