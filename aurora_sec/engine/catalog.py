@@ -226,6 +226,13 @@ class Catalog:
     def find_grant(self, role: int, member: int, grantor: int) -> Grant | None:
         return self._grants.get((role, member, grantor))
 
+    def first_grant_between(self, role: int, member: int) -> Grant | None:
+        """The first of :meth:`grants_between` (up to 15 there is at most one), or None."""
+        rows = self._by_pair.get((role, member))
+        if not rows:
+            return None
+        return next(iter(rows.values()))
+
     def grants_between(self, role: int, member: int) -> Iterable[Grant]:
         """Every row making ``member`` a member of ``role`` (one per grantor)."""
         return self._by_pair.get((role, member), _EMPTY).values()

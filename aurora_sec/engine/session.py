@@ -107,6 +107,11 @@ class Session:
         self._gucs: dict[str, str] = {}
         self._gucs_cache: tuple[EngineConfig, dict[str, str], dict[str, str]] | None = None
         self._tx: _Tx | None = None
+        #: The last role DDL statement that changed nothing, with what it depended on and
+        #: its result (see :meth:`_execute_role_ddl`).
+        self._unchanged_memo: (
+            tuple[st.Statement, Catalog, dict[str, str], EngineConfig, int, int, Result] | None
+        ) = None
         self._apply_role_settings(database.catalog)
 
     # ------------------------------------------------------------------ introspection ----
@@ -231,6 +236,21 @@ class Session:
         implicit transaction is just "start from the committed catalog, commit the handler's
         catalog if it succeeds". A failure leaves nothing to undo.
         """
+        db = self._db
+        catalog = db.catalog
+        gucs = self._effective_gucs()
+        config = self._config()
+        memo = self._unchanged_memo
+        if (
+            memo is not None
+            and memo[0] is stmt
+            and memo[1] is catalog
+            and memo[2] is gucs
+            and memo[3] is config
+            and memo[4] == self._current_user
+            and memo[5] == self._session_user
+        ):
+            return memo[6]
         notices: list[st.ServerMessage] = list(stmt.parse_notices)
         precheck = stmt.precheck
         try:
@@ -238,26 +258,43 @@ class Session:
                 notices.extend(precheck.notices)
                 if precheck.error is not None:
                     raise precheck.error.to_error()
-            db = self._db
-            catalog = db.catalog
             ctx = ExecContext(
                 catalog,
                 db.version.major,
                 self._session_user,
                 self._current_user,
-                self._effective_gucs(),
+                gucs,
                 db.salt,
                 notices,
             )
-            aurora.check(ctx, stmt, self._config())
+            aurora.check(ctx, stmt, config)
             tag = handler(self, ctx, stmt)
         except PostgresError as err:
             err.notices = tuple(notices)
             raise
+        if not notices:
+            result = _plain_result(tag)
+        else:
+            inner = Result(tag, (), None, tuple(notices))
+            result = Result(tag, (), None, inner.notices, (inner,))
         if ctx.catalog is not catalog:
             db.commit(ctx.catalog)
-        result = Result(tag, (), None, tuple(notices))
-        return Result(tag, (), None, result.notices, (result,))
+        else:
+            # Nothing changed (GRANT of a membership held, DROP ROLE IF EXISTS of nothing...).
+            # The handler is a function of the statement, the catalog, the two identities,
+            # the GUCs and the configuration (the salt is drawn only to store a password,
+            # which changes the catalog), so the same statement against the same catalog
+            # and session state answers the same: remember it.
+            self._unchanged_memo = (
+                stmt,
+                catalog,
+                gucs,
+                config,
+                self._current_user,
+                self._session_user,
+                result,
+            )
+        return result
 
     # ------------------------------------------------------------------- transactions ----
 
@@ -449,14 +486,18 @@ class Session:
     def _grant(self, ctx: ExecContext, stmt: st.GrantRole) -> str:
         grantees = [ctx.resolve(ref) for ref in stmt.grantees]
         grantor = ctx.resolve(stmt.grantor) if stmt.grantor is not None else None
+        first = True
         for granted in stmt.roles:
             role = ctx.lookup(granted.name)
             if granted.columns:
                 raise ctx.fail("grant.columns")
+            if not first:  # an earlier grant of this statement may have changed the rows
+                grantees = [ctx.catalog.role(g.oid) for g in grantees]
+            first = False
             add_members(
                 ctx,
-                ctx.catalog.role(role.oid),
-                [ctx.catalog.role(g.oid) for g in grantees],
+                role,
+                grantees,
                 admin=stmt.admin,
                 inherit=stmt.inherit,
                 set_option=stmt.set,
@@ -654,3 +695,18 @@ _ROLE_DDL: dict[type[st.Statement], _RoleHandler] = {
     st.RevokeRole: Session._revoke,
     st.AlterRoleSet: lambda _s, ctx, stmt: alter_role_set(ctx, stmt),
 }
+
+
+_PLAIN_RESULTS: dict[str, Result] = {}
+
+
+def _plain_result(tag: str) -> Result:
+    """The result of a one-statement string that answered ``tag`` with no rows and no notices.
+
+    Results are immutable values, so equal ones are shared rather than built again.
+    """
+    outer = _PLAIN_RESULTS.get(tag)
+    if outer is None:
+        inner = Result(tag)
+        outer = _PLAIN_RESULTS[tag] = Result(tag, (), None, (), (inner,))
+    return outer
