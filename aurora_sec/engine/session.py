@@ -31,8 +31,8 @@ from aurora_sec.engine.messages import error
 from aurora_sec.engine.result import Result, SslState
 from aurora_sec.engine.select import run_select
 from aurora_sec.errors import PostgresError
-from aurora_sec.sql.classify import classify_major
 from aurora_sec.sql import statements as st
+from aurora_sec.sql.classify import classify_major
 
 if TYPE_CHECKING:
     from aurora_sec.engine.database import Database

@@ -101,7 +101,7 @@ def _tokens(sql: str) -> list[_Token] | None:
             append((_WORD, m.group(1).lower(), m.start(1), m.end()))
         elif kind == _STRING:
             append((_STRING, m.group(2)[1:-1].replace("''", "'"), m.start(2), m.end()))
-        elif kind == _NUMBER or kind == _PUNCT:
+        elif kind in (_NUMBER, _PUNCT):
             append((kind, m.group(kind), m.start(kind), m.end()))
         elif kind == _END:
             return out
