@@ -32,7 +32,8 @@ import gc
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,9 @@ STATEMENTS = {
 SETUP = "CREATE ROLE {name} LOGIN"
 
 
-def _timed(calls: list[Callable[[], object]], before: Callable[[], object] | None) -> list[float]:
+def _timed(
+    calls: Sequence[Callable[[], object]], before: Callable[[], object] | None
+) -> list[float]:
     """Seconds of each call (``before`` runs untimed ahead of each), GC off."""
     samples = []
     gc.disable()
@@ -93,7 +96,7 @@ class _Emulator:
 
     def first_sight(self, k: int) -> list[float]:
         execute = self.session.execute
-        calls = [(lambda text=text: execute(text)) for text in self.texts(k)]
+        calls = [partial(execute, text) for text in self.texts(k)]
         return _timed(calls, cache_clear)
 
     def repeated(self) -> list[float]:
@@ -163,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
             ratios, pg_first, pg_again = [], [], []
             for k in range(args.rounds):
                 texts = emulator.texts(k)
-                p = _us(_timed([(lambda t=t: pglast.parse_sql(t)) for t in texts], None))
+                parses = [partial(pglast.parse_sql, t) for t in texts]
+                p = _us(_timed(parses, None))
                 f = _us(emulator.first_sight(k))
                 a = _us(emulator.repeated())
                 parse.append(p)

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 import pytest
 
@@ -114,7 +116,7 @@ def test_catalog_copy_keeps_every_slot() -> None:
 def test_role_replaced_is_attrs_evolve() -> None:
     role = Role(16400, "r", login=True, password=StoredPassword("md5", secret="md5" + "0" * 32))
     fields = attrs.fields(Role)
-    changes = {
+    changes: dict[str, Any] = {
         "name": "s",
         "superuser": True,
         "inherit": False,
