@@ -307,11 +307,66 @@ def _drop(sql: str, reader: _Reader) -> st.Statement:
     return st.DropRole(names=names, missing_ok=missing_ok, text=text, span=span, redacted=text)
 
 
+# Two shapes common enough for a regular expression of the whole statement (one match instead
+# of the token loop): ``ALTER ROLE|USER|GROUP a RENAME TO b`` and ``GRANT a TO b`` /
+# ``REVOKE a FROM b`` with one name on each side. Names are checked as the token path checks
+# them (no keyword, at most 63 characters).
+_B = r"[ \t\r\n]"
+_NAME = r"[A-Za-z_][A-Za-z0-9_$]*"
+_END_RE = rf"{_B}*(?:;{_B}*)?\Z"
+_RENAME_RE = re.compile(
+    rf"{_B}*(ALTER{_B}+(?:ROLE|USER|GROUP){_B}+({_NAME}){_B}+RENAME{_B}+TO{_B}+({_NAME})){_END_RE}",
+    re.IGNORECASE,
+)
+_GRANT_RE = re.compile(
+    rf"{_B}*((GRANT){_B}+({_NAME}){_B}+TO{_B}+({_NAME})){_END_RE}", re.IGNORECASE
+)
+_REVOKE_RE = re.compile(
+    rf"{_B}*((REVOKE){_B}+({_NAME}){_B}+FROM{_B}+({_NAME})){_END_RE}", re.IGNORECASE
+)
+
+
+def _plain_name(text: str) -> str | None:
+    name = text.lower()
+    return name if name not in _KEYWORDS and len(name) <= 63 else None
+
+
+def _whole(sql: str) -> st.Statement | None:
+    """The statement, if ``sql`` is one of the two whole-statement shapes (else None)."""
+    m = _RENAME_RE.match(sql)
+    if m is not None:
+        old, new = _plain_name(m.group(2)), _plain_name(m.group(3))
+        if old is None or new is None:
+            return None
+        text = m.group(1)
+        return st.RenameRole(
+            old=old, new=new, text=text, span=st.Span(m.start(1), m.end(1)), redacted=text
+        )
+    m = _GRANT_RE.match(sql) or _REVOKE_RE.match(sql)
+    if m is not None:
+        granted, grantee = _plain_name(m.group(3)), _plain_name(m.group(4))
+        if granted is None or grantee is None:
+            return None
+        text = m.group(1)
+        span = st.Span(m.start(1), m.end(1))
+        roles = (st.GrantedRole(granted, ()),)
+        grantees = (st.RoleRef(st.RoleRefKind.NAME, grantee, m.start(4)),)
+        if m.group(2).lower() == "grant":
+            return st.GrantRole(roles=roles, grantees=grantees, text=text, span=span, redacted=text)
+        return st.RevokeRole(roles=roles, grantees=grantees, text=text, span=span, redacted=text)
+    return None
+
+
 def recognize(sql: str, major: int) -> tuple[st.Statement, ...] | None:
     """The classification of ``sql`` if it is one of the recognised shapes, else None.
 
     ``sql`` must already be known to be ASCII without NUL (the caller's encoding check).
     """
+    first_letter = sql.lstrip(" \t\r\n")[:1]
+    if first_letter in ("A", "a", "G", "g", "R", "r"):
+        whole = _whole(sql)
+        if whole is not None:
+            return (whole,)
     tokens = _tokens(sql)
     if not tokens or tokens[0][0] != _WORD:
         return None

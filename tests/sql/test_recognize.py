@@ -121,7 +121,7 @@ def _shaped(draw: st.DrawFn) -> str:
         parts = [
             shape.upper(),
             ", ".join(names),
-            "TO" if shape == "grant" else "FROM",
+            draw(st.sampled_from(["TO", "FROM", "to", "from"])),
             ",".join(reversed(names)),
         ]
     else:
