@@ -50,7 +50,7 @@ _KEYWORDS: frozenset[str] = frozenset(
 _TOKEN = re.compile(
     r"[ \t\r\n]*(?:"
     r"([A-Za-z_][A-Za-z0-9_$]*)(?![A-Za-z0-9_$'\"&])"
-    r"|('(?:[^'\\]|'')*')(?!')"
+    r"|('[^'\\]*(?:''[^'\\]*)*')(?!')"
     r"|(-?[0-9]{1,9})(?![A-Za-z0-9_$.'])"
     r"|(,)"
     r"|(;[ \t\r\n]*\Z)"
@@ -217,7 +217,7 @@ def _precheck(
     repeated option or a connection limit below -1 (this recognizer never builds SYSID)."""
     if (
         (target is None or not target.name or not target.name.startswith("pg_"))
-        and len(options.given_names) == len(items)
+        and (len(items) < 2 or len({item.name for item in items}) == len(items))
         and (options.connection_limit is None or options.connection_limit >= -1)
     ):
         return None
@@ -331,9 +331,9 @@ def _plain_name(text: str) -> str | None:
     return name if name not in _KEYWORDS and len(name) <= 63 else None
 
 
-def _whole(sql: str) -> st.Statement | None:
+def _whole(sql: str, first_letter: str) -> st.Statement | None:
     """The statement, if ``sql`` is one of the two whole-statement shapes (else None)."""
-    m = _RENAME_RE.match(sql)
+    m = _RENAME_RE.match(sql) if first_letter in "Aa" else None
     if m is not None:
         old, new = _plain_name(m.group(2)), _plain_name(m.group(3))
         if old is None or new is None:
@@ -342,7 +342,10 @@ def _whole(sql: str) -> st.Statement | None:
         return st.RenameRole(
             old=old, new=new, text=text, span=st.Span(m.start(1), m.end(1)), redacted=text
         )
-    m = _GRANT_RE.match(sql) or _REVOKE_RE.match(sql)
+    if first_letter in "Gg":
+        m = _GRANT_RE.match(sql)
+    elif first_letter in "Rr":
+        m = _REVOKE_RE.match(sql)
     if m is not None:
         granted, grantee = _plain_name(m.group(3)), _plain_name(m.group(4))
         if granted is None or grantee is None:
@@ -363,8 +366,8 @@ def recognize(sql: str, major: int) -> tuple[st.Statement, ...] | None:
     ``sql`` must already be known to be ASCII without NUL (the caller's encoding check).
     """
     first_letter = sql.lstrip(" \t\r\n")[:1]
-    if first_letter in ("A", "a", "G", "g", "R", "r"):
-        whole = _whole(sql)
+    if first_letter and first_letter in "AaGgRr":
+        whole = _whole(sql, first_letter)
         if whole is not None:
             return (whole,)
     tokens = _tokens(sql)

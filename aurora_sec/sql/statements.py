@@ -276,6 +276,12 @@ class RoleOptions:
 
     def given(self, name: str) -> bool:
         """Whether option ``name`` (a ``defname``) was written at least once."""
+        items = self.items
+        if len(items) <= 3:  # the common case: a loop is cheaper than building the set
+            for item in items:
+                if item.name == name:
+                    return True
+            return False
         return name in self.given_names
 
 
