@@ -278,7 +278,7 @@ class RoleOptions:
         """Whether option ``name`` (a ``defname``) was written at least once."""
         items = self.items
         if len(items) <= 3:  # the common case: a loop is cheaper than building the set
-            for item in items:
+            for item in items:  # noqa: SIM110 (a generator costs more than the loop here)
                 if item.name == name:
                     return True
             return False

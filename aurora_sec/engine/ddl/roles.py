@@ -47,6 +47,19 @@ _ALTER_ATTRIBUTE_OPTIONS_16 = (
 _LEGACY: dict[int, bool] = {}
 
 
+#: The option (``defname``) that sets each attribute column of ``pg_authid`` (a Role field).
+_ROLE_FIELD_OF = {
+    "superuser": "superuser",
+    "inherit": "inherit",
+    "createrole": "createrole",
+    "createdb": "createdb",
+    "canlogin": "login",
+    "isreplication": "replication",
+    "bypassrls": "bypassrls",
+    "connectionlimit": "connection_limit",
+}
+
+
 def _legacy(ctx: ExecContext) -> bool:
     """The 11-15 CREATEROLE regime (rule ``createrole.regime``), memoised per major."""
     legacy = _LEGACY.get(ctx.major)
@@ -168,7 +181,6 @@ def alter_role(ctx: ExecContext, stmt: AlterRole) -> str:
     opts = stmt.options
     target = ctx.resolve(stmt.target)
     given = opts.given
-    me = ctx.me
     if _legacy(ctx):
         if target.superuser or given("superuser"):
             if not ctx.superuser:
@@ -196,6 +208,7 @@ def alter_role(ctx: ExecContext, stmt: AlterRole) -> str:
             if opts.password is not None and target.oid != ctx.current_user:
                 raise ctx.fail("alter.password_other")
         elif not ctx.superuser:
+            me = ctx.me
             for option, attr, has in (
                 ("createdb", "CREATEDB", me.createdb),
                 ("isreplication", "REPLICATION", me.replication),
@@ -212,18 +225,10 @@ def alter_role(ctx: ExecContext, stmt: AlterRole) -> str:
         changes["valid_until"] = parse_valid_until(ctx, opts.valid_until)
     if opts.password is not None:
         changes["password"] = encrypt_password(ctx, target.name, opts.password)
-    for field, value in (
-        ("superuser", opts.superuser),
-        ("inherit", opts.inherit),
-        ("createrole", opts.createrole),
-        ("createdb", opts.createdb),
-        ("login", opts.login),
-        ("replication", opts.replication),
-        ("bypassrls", opts.bypassrls),
-        ("connection_limit", opts.connection_limit),
-    ):
-        if value is not None:
-            changes[field] = value
+    for item in opts.items:
+        field = _ROLE_FIELD_OF.get(item.name)
+        if field is not None and field not in changes:  # the first occurrence counts
+            changes[field] = item.value
     if changes:
         ctx.catalog = ctx.catalog.replace_role(target.replaced(**changes))
     if opts.role:
