@@ -169,18 +169,25 @@ class Catalog:
 
     def _put(self, grant: Grant) -> None:
         """Index ``grant`` in this (fresh, unshared) catalog's maps."""
-        self._grants = self._grants.set((grant.role, grant.member, grant.grantor), grant)
-        self._by_pair = self._by_pair.set(
-            (grant.role, grant.member),
-            self._by_pair.get((grant.role, grant.member), _EMPTY).set(grant.grantor, grant),
+        role, member, grantor = grant.role, grant.member, grant.grantor
+        self._grants = self._grants.set((role, member, grantor), grant)
+        pair = (role, member)
+        by_pair = self._by_pair
+        rows = by_pair.get(pair)
+        self._by_pair = by_pair.set(
+            pair, LayeredMap.single(grantor, grant) if rows is None else rows.set(grantor, grant)
         )
-        self._by_member = self._by_member.set(
-            grant.member,
-            self._by_member.get(grant.member, _EMPTY).set((grant.role, grant.grantor), grant),
+        by_member = self._by_member
+        rows = by_member.get(member)
+        key: tuple[int, int] = (role, grantor)
+        self._by_member = by_member.set(
+            member, LayeredMap.single(key, grant) if rows is None else rows.set(key, grant)
         )
-        self._by_role = self._by_role.set(
-            grant.role,
-            self._by_role.get(grant.role, _EMPTY).set((grant.member, grant.grantor), grant),
+        by_role = self._by_role
+        rows = by_role.get(role)
+        key = (member, grantor)
+        self._by_role = by_role.set(
+            role, LayeredMap.single(key, grant) if rows is None else rows.set(key, grant)
         )
 
     def _drop(self, grant: Grant) -> None:

@@ -45,6 +45,13 @@ class LayeredMap(Mapping[K, V], Generic[K, V]):
         new._base, new._top, new._len = base, top, length
         return new
 
+    @classmethod
+    def single(cls, key: K, value: V) -> LayeredMap[K, V]:
+        """A map of one entry (cheaper than ``LayeredMap().set(key, value)``)."""
+        new: LayeredMap[K, V] = object.__new__(cls)
+        new._base, new._top, new._len = {}, {key: value}, 1
+        return new
+
     # -- reading ----------------------------------------------------------------------------
 
     def __getitem__(self, key: K) -> V:
