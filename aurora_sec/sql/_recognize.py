@@ -325,6 +325,33 @@ _REVOKE_RE = re.compile(
     rf"{_B}*((REVOKE){_B}+({_NAME}){_B}+FROM{_B}+({_NAME})){_END_RE}", re.IGNORECASE
 )
 
+#: ``SELECT 1`` and ``SELECT current_user`` (and the other role keywords): one output column.
+_SELECT_RE = re.compile(
+    rf"{_B}*(SELECT{_B}+(?:([0-9]{{1,9}})|(CURRENT_USER|SESSION_USER|CURRENT_ROLE|USER))){_END_RE}",
+    re.IGNORECASE,
+)
+
+
+def _select(m: re.Match[str]) -> st.Statement:
+    text = m.group(1)
+    span = st.Span(m.start(1), m.end(1))
+    digits = m.group(2)
+    if digits is not None:
+        target = st.SelectTarget("?column?", None, int(digits))
+        return st.SelectFunctions(
+            simple=True, targets=(target,), text=text, span=span, redacted=text
+        )
+    name = m.group(3).lower()
+    call = st.FunctionCall(name, None, (), True, m.start(3))
+    return st.SelectFunctions(
+        calls=(call,),
+        simple=True,
+        targets=(st.SelectTarget(name, call),),
+        text=text,
+        span=span,
+        redacted=text,
+    )
+
 
 def _plain_name(text: str) -> str | None:
     name = text.lower()
@@ -346,6 +373,9 @@ def _whole(sql: str, first_letter: str) -> st.Statement | None:
         m = _GRANT_RE.match(sql)
     elif first_letter in "Rr":
         m = _REVOKE_RE.match(sql)
+    elif first_letter in "Ss":
+        m = _SELECT_RE.match(sql)
+        return None if m is None else _select(m)
     if m is not None:
         granted, grantee = _plain_name(m.group(3)), _plain_name(m.group(4))
         if granted is None or grantee is None:
@@ -366,7 +396,7 @@ def recognize(sql: str, major: int) -> tuple[st.Statement, ...] | None:
     ``sql`` must already be known to be ASCII without NUL (the caller's encoding check).
     """
     first_letter = sql.lstrip(" \t\r\n")[:1]
-    if first_letter and first_letter in "AaGgRr":
+    if first_letter and first_letter in "AaGgRrSs":
         whole = _whole(sql, first_letter)
         if whole is not None:
             return (whole,)

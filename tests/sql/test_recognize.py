@@ -107,7 +107,9 @@ def _join(parts: list[str], blanks: list[str]) -> str:
 
 @st.composite
 def _shaped(draw: st.DrawFn) -> str:
-    shape = draw(st.sampled_from(["create", "alter", "rename", "grant", "revoke", "drop"]))
+    shape = draw(
+        st.sampled_from(["create", "alter", "rename", "grant", "revoke", "drop", "select"])
+    )
     names = draw(st.lists(_NAMES, min_size=1, max_size=3))
     options = draw(st.lists(_WORDS, max_size=4))
     kind = draw(st.sampled_from(["ROLE", "USER", "GROUP", "role"]))
@@ -124,6 +126,25 @@ def _shaped(draw: st.DrawFn) -> str:
             draw(st.sampled_from(["TO", "FROM", "to", "from"])),
             ",".join(reversed(names)),
         ]
+    elif shape == "select":
+        what = draw(
+            st.sampled_from(
+                [
+                    "1",
+                    "0",
+                    "007",
+                    "-1",
+                    "1.5",
+                    "1e3",
+                    "1234567890",
+                    "x",
+                    "current_user",
+                    "Session_User",
+                ]
+                + ["CURRENT_ROLE", "user", "current_user()", "1, 2", "1 AS a", "'a'", "TRUE"]
+            )
+        )
+        parts = ["SELECT", what]
     else:
         exists = draw(st.sampled_from([[], ["IF", "EXISTS"], ["IF"]]))
         parts = ["DROP", kind, *exists, ", ".join(names)]
@@ -152,6 +173,8 @@ def test_shaped_texts(sql: str, major: int) -> None:
         "ALTER ROLE a RENAME TO b",
         "REVOKE a FROM b;",
         "DROP ROLE IF EXISTS a, b",
+        "SELECT 1",
+        "SELECT current_user",
     ],
 )
 @pytest.mark.parametrize("major", MAJORS)
