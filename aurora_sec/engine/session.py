@@ -109,6 +109,9 @@ class Session:
         self._tx: _Tx | None = None
         #: The last role DDL statement that changed nothing, with what it depended on and
         #: its result (see :meth:`_execute_role_ddl`).
+        self._select_memo: (
+            tuple[st.Statement, Catalog, EngineConfig, int, int, SslState | None, Result] | None
+        ) = None
         self._unchanged_memo: (
             tuple[st.Statement, Catalog, dict[str, str], EngineConfig, int, int, Result] | None
         ) = None
@@ -172,6 +175,8 @@ class Session:
             handler = _ROLE_DDL.get(type(stmt))
             if handler is not None:
                 return self._execute_role_ddl(stmt, handler)
+            if type(stmt) is st.SelectFunctions and stmt.simple:
+                return self._execute_simple_select(stmt)
             return self._execute_one(stmt)
         parse_notices = tuple(n for s in statements for n in s.parse_notices)
         if not statements:
@@ -292,6 +297,39 @@ class Session:
                 config,
                 self._current_user,
                 self._session_user,
+                result,
+            )
+        return result
+
+    def _execute_simple_select(self, stmt: st.SelectFunctions) -> Result:
+        """A one-row SELECT of literals and role/ssl functions outside a transaction block.
+
+        Its answer is a function of the statement, the catalog, the two identities, the
+        connection's TLS state and the configuration (``run_select`` of a simple SELECT
+        reads nothing else and changes nothing), so the last one is remembered with those.
+        """
+        catalog = self._db.catalog
+        config = self._config()
+        memo = self._select_memo
+        if (
+            memo is not None
+            and memo[0] is stmt
+            and memo[1] is catalog
+            and memo[2] is config
+            and memo[3] == self._current_user
+            and memo[4] == self._session_user
+            and memo[5] is self.ssl
+        ):
+            return memo[6]
+        result = self._execute_one(stmt)
+        if self._db.catalog is catalog:
+            self._select_memo = (
+                stmt,
+                catalog,
+                config,
+                self._current_user,
+                self._session_user,
+                self.ssl,
                 result,
             )
         return result

@@ -134,3 +134,32 @@ def test_role_replaced_is_attrs_evolve() -> None:
     for name, value in changes.items():
         assert role.replaced(**{name: value}) == attrs.evolve(role, **{name: value})
     assert role.replaced(**changes) == attrs.evolve(role, **changes)
+
+
+def test_select_memo_follows_identity_and_catalog() -> None:
+    session = new_session(15)
+    session.execute("CREATE ROLE u LOGIN; CREATE ROLE v LOGIN")
+    assert session.execute("SELECT current_user").value == "rdsadmin"
+    assert session.execute("SELECT current_user").value == "rdsadmin"
+    session.execute("SET ROLE u")
+    assert session.execute("SELECT current_user").value == "u"
+    session.execute("RESET ROLE")
+    session.execute("SET SESSION AUTHORIZATION v")
+    assert session.execute("SELECT session_user").value == "v"
+    session.execute("RESET SESSION AUTHORIZATION")
+    session.execute("ALTER ROLE v RENAME TO w")
+    session.execute("SET SESSION AUTHORIZATION w")
+    assert session.execute("SELECT session_user").value == "w"
+    assert session.execute("SELECT 1") == session.execute("SELECT 1")
+    assert session.execute("SELECT 1").rows == (("1",),)
+
+
+def test_select_in_a_block_is_not_memoised_across_the_block() -> None:
+    session = new_session(15)
+    session.execute("CREATE ROLE u LOGIN")
+    assert session.execute("SELECT current_user").value == "rdsadmin"
+    session.execute("BEGIN")
+    session.execute("SET LOCAL ROLE u")
+    assert session.execute("SELECT current_user").value == "u"
+    session.execute("COMMIT")
+    assert session.execute("SELECT current_user").value == "rdsadmin"

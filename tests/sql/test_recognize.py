@@ -95,6 +95,10 @@ _WORDS = st.sampled_from(
         "frobnicate",
     ]
 )
+_SELECTED = [
+    *("1", "0", "007", "-1", "1.5", "1e3", "1234567890", "x", "'a'", "TRUE", "1, 2", "1 AS a"),
+    *("current_user", "Session_User", "CURRENT_ROLE", "user", "current_user()"),
+]
 _BLANKS = st.sampled_from([" ", "  ", "\n", "\t", " \r\n "])
 
 
@@ -127,23 +131,7 @@ def _shaped(draw: st.DrawFn) -> str:
             ",".join(reversed(names)),
         ]
     elif shape == "select":
-        what = draw(
-            st.sampled_from(
-                [
-                    "1",
-                    "0",
-                    "007",
-                    "-1",
-                    "1.5",
-                    "1e3",
-                    "1234567890",
-                    "x",
-                    "current_user",
-                    "Session_User",
-                ]
-                + ["CURRENT_ROLE", "user", "current_user()", "1, 2", "1 AS a", "'a'", "TRUE"]
-            )
-        )
+        what = draw(st.sampled_from(_SELECTED))
         parts = ["SELECT", what]
     else:
         exists = draw(st.sampled_from([[], ["IF", "EXISTS"], ["IF"]]))
