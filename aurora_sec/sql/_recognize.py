@@ -156,50 +156,82 @@ class _Reader:
         return self.i == len(self.tokens)
 
 
-def _options(
-    reader: _Reader, base_rel: int
-) -> tuple[tuple[st.RoleOption, ...], list[tuple[int, int]]]:
-    """The option list up to the end, and the password literals' spans relative to the text."""
+#: The field of :class:`RoleOptions` each option this recognizer builds sets.
+_FIELD_OF = {
+    "superuser": "superuser",
+    "createdb": "createdb",
+    "createrole": "createrole",
+    "inherit": "inherit",
+    "canlogin": "login",
+    "isreplication": "replication",
+    "bypassrls": "bypassrls",
+    "connectionlimit": "connection_limit",
+    "password": "password",
+    "validUntil": "valid_until",
+}
+
+
+def _options(reader: _Reader, base_rel: int) -> tuple[st.RoleOptions, list[tuple[int, int]]]:
+    """The option list up to the end (as ``RoleOptions.from_items`` builds it), and the
+    password literals' spans relative to the text."""
     items: list[st.RoleOption] = []
+    values: dict[str, object] = {}
     secrets: list[tuple[int, int]] = []
     tokens = reader.tokens
-    while reader.i < len(tokens):
-        kind, word, start, _ = reader.next()
+    count = len(tokens)
+    i = reader.i
+    while i < count:
+        kind, word, start, _ = tokens[i]
         if kind != _WORD:
             raise _NOT
         flag = _FLAG_OPTIONS.get(word)
+        i += 1
+        name: str
         value: st.RoleOptionValue
         if flag is not None:
-            items.append(st.RoleOption(flag[0], flag[1], start))
-            continue
-        if word in ("password", "encrypted"):
-            encrypted = word == "encrypted"
-            if encrypted:
-                reader.word("password")
-            arg = reader.next()
-            if arg[0] == _STRING:
-                value = st.PasswordSpec(Secret(arg[1]), encrypted, start)
-                secrets.append((arg[2] - base_rel, arg[3] - base_rel))
-            elif arg[0] == _WORD and arg[1] == "null" and not encrypted:
-                value = st.PasswordSpec(None, False, start)
+            name, value = flag
+        else:
+            arg = tokens[i] if i < count else None
+            if word == "encrypted":
+                if arg is None or arg[1] != "password" or arg[0] != _WORD:
+                    raise _NOT
+                i += 1
+                arg = tokens[i] if i < count else None
+            if arg is None:
+                raise _NOT
+            i += 1
+            if word == "password" or word == "encrypted":
+                name = "password"
+                if arg[0] == _STRING:
+                    value = st.PasswordSpec(Secret(arg[1]), word == "encrypted", start)
+                    secrets.append((arg[2] - base_rel, arg[3] - base_rel))
+                elif arg[0] == _WORD and arg[1] == "null" and word == "password":
+                    value = st.PasswordSpec(None, False, start)
+                else:
+                    raise _NOT
+            elif word == "valid" or word == "connection":
+                if arg[0] != _WORD or arg[1] != ("until" if word == "valid" else "limit"):
+                    raise _NOT
+                arg = tokens[i] if i < count else None
+                i += 1
+                if word == "valid":
+                    if arg is None or arg[0] != _STRING:
+                        raise _NOT
+                    name, value = "validUntil", arg[1]
+                else:
+                    if arg is None or arg[0] != _NUMBER:
+                        raise _NOT
+                    name, value = "connectionlimit", int(arg[1])
             else:
                 raise _NOT
-            items.append(st.RoleOption("password", value, start))
-        elif word == "valid":
-            reader.word("until")
-            arg = reader.next()
-            if arg[0] != _STRING:
-                raise _NOT
-            items.append(st.RoleOption("validUntil", arg[1], start))
-        elif word == "connection":
-            reader.word("limit")
-            arg = reader.next()
-            if arg[0] != _NUMBER:
-                raise _NOT
-            items.append(st.RoleOption("connectionlimit", int(arg[1]), start))
-        else:
-            raise _NOT
-    return tuple(items), secrets
+        items.append(st.RoleOption(name, value, start))
+        field = _FIELD_OF[name]
+        if field not in values:
+            values[field] = value
+    reader.i = i
+    if not items:
+        return st.RoleOptions.from_items(()), secrets
+    return st.RoleOptions(items=tuple(items), **values), secrets  # type: ignore[arg-type]
 
 
 _CTX: dict[int, _Ctx] = {}
@@ -207,7 +239,6 @@ _CTX: dict[int, _Ctx] = {}
 
 def _precheck(
     major: int,
-    items: tuple[st.RoleOption, ...],
     options: st.RoleOptions,
     *,
     create: bool,
@@ -215,6 +246,7 @@ def _precheck(
 ) -> st.Precheck | None:
     """``_role_precheck``, called only when it can find something: a reserved target, a
     repeated option or a connection limit below -1 (this recognizer never builds SYSID)."""
+    items = options.items
     if (
         (target is None or not target.name or not target.name.startswith("pg_"))
         and (len(items) < 2 or len({item.name for item in items}) == len(items))
@@ -238,13 +270,12 @@ def _create(sql: str, major: int, reader: _Reader) -> st.Statement:
     if reader.peek() == "with":
         reader.i += 1
     text, span, start = _common(sql, reader.tokens)
-    items, secrets = _options(reader, start)
-    options = st.RoleOptions.from_items(items)
+    options, secrets = _options(reader, start)
     return st.CreateRole(
         kind=kind,
         name=name,
         options=options,
-        precheck=_precheck(major, items, options, create=True),
+        precheck=_precheck(major, options, create=True),
         text=text,
         span=span,
         redacted=_redact(text, secrets) if secrets else text,
@@ -266,13 +297,12 @@ def _alter(sql: str, major: int, reader: _Reader) -> st.Statement:
         raise _NOT
     if reader.peek() == "with":
         reader.i += 1
-    items, secrets = _options(reader, start)
+    options, secrets = _options(reader, start)
     target = st.RoleRef(st.RoleRefKind.NAME, name, location)
-    options = st.RoleOptions.from_items(items)
     return st.AlterRole(
         target=target,
         options=options,
-        precheck=_precheck(major, items, options, create=False, target=target),
+        precheck=_precheck(major, options, create=False, target=target),
         text=text,
         span=span,
         redacted=_redact(text, secrets) if secrets else text,
