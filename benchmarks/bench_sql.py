@@ -1,14 +1,29 @@
-"""SQL plane: one role statement through the emulator (classify + authorize + apply), side by
-side with ``pglast.parse_sql`` alone and with the same statement on a real PostgreSQL 15.
+"""SQL plane: one role statement through the emulator (classify + authorize + apply + commit),
+side by side with ``pglast.parse_sql`` alone and with the same statement on a real PostgreSQL 15.
 
 Run::
 
     python -m pip install -e '.[test]'
-    python benchmarks/bench_sql.py            # add --no-server to skip the real PostgreSQL
+    python benchmarks/bench_sql.py -n 2000 --server-n 200   # add --no-server to skip PostgreSQL
 
-"first sight" statements carry a new role name each time (the classifier's cache cannot help);
-"repeated" runs the same text again. The real server runs each statement in a transaction
-that is rolled back (as rdsadmin-created role ``cr``), the cheapest way to run role DDL there.
+For each statement of reference/perf-baselines.md section 1:
+
+* ``parse_sql``: ``pglast.parse_sql`` of the first-sight texts;
+* ``first sight``: ``Session.execute`` of a text never seen before (a new role name each
+  time, and the classification cache emptied before each call, outside the timing; SELECT 1
+  has no name, so only the emptied cache makes it new);
+* ``repeated``: ``Session.execute`` of the very same text again and again, each time as a full
+  statement against the current catalog. ALTER ROLE ... PASSWORD and GRANT repeat as they are
+  (GRANT then answers NOTICE "already a member"); CREATE ROLE repeats after an untimed DROP
+  ROLE of the same name; RENAME alternates ``a RENAME TO a_b`` and ``a_b RENAME TO a`` (both
+  texts repeated, both timed);
+* ``real PG 15``: the statement on PostgreSQL 15 over loopback (psycopg, as rdsadmin, inside
+  a transaction rolled back after each statement).
+
+Rounds alternate between the contenders (all three emulator/parse batches each round, the
+server's share too), so machine noise hits all alike; a figure is the median over rounds of the
+per-round median per call, and a ratio is the median over rounds of the per-round ratio. The
+emulator's session runs as rdsadmin on a 15.4 catalog that holds ``n`` extra roles.
 """
 
 from __future__ import annotations
@@ -18,12 +33,16 @@ import gc
 import statistics
 import sys
 import time
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pglast
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from aurora_sec.engine.session import Session
 from aurora_sec.sql import cache_clear
 from tests.conformance.emulated import new_session
 
@@ -32,94 +51,146 @@ STATEMENTS = {
     "create role": "CREATE ROLE {name} LOGIN CREATEDB",
     "grant": "GRANT rds_password TO {name}",
     "rename": "ALTER ROLE {name} RENAME TO {name}_b",
+    "select 1": "SELECT 1",
 }
 SETUP = "CREATE ROLE {name} LOGIN"
 
 
-def _median_us(samples: list[float]) -> float:
-    return statistics.median(samples) * 1e6
-
-
-def bench_emulator(template: str, n: int, *, repeated: bool) -> float:
-    session = new_session(15, "rdsadmin")
-    names = [f"r{i}" for i in range(n)]
-    for name in names:
-        if not template.startswith("CREATE"):
-            session.execute(SETUP.format(name=name))
+def _timed(
+    calls: Sequence[Callable[[], object]], before: Callable[[], object] | None
+) -> list[float]:
+    """Seconds of each call (``before`` runs untimed ahead of each), GC off."""
     samples = []
     gc.disable()
     try:
-        for i, name in enumerate(names):
-            text = template.format(
-                name="r0"
-                if repeated and not template.startswith(("CREATE", "ALTER ROLE {name} RENAME"))
-                else name
-            )
-            if not repeated:
-                cache_clear()
+        for call in calls:
+            if before is not None:
+                before()
             t0 = time.perf_counter()
-            session.execute(text)
+            call()
             samples.append(time.perf_counter() - t0)
-            del i
     finally:
         gc.enable()
-    return _median_us(samples)
+    return samples
 
 
-def bench_pglast(template: str, n: int) -> float:
-    samples = []
-    for i in range(n):
-        text = template.format(name=f"r{i}")
-        t0 = time.perf_counter()
-        pglast.parse_sql(text)
-        samples.append(time.perf_counter() - t0)
-    return _median_us(samples)
+class _Emulator:
+    """One session with ``n`` extra roles, and the texts of each round."""
 
-
-def bench_server(template: str, n: int) -> float | None:
-    try:
-        from tests.oracle.servers import start_server
-    except ImportError:
-        return None
-    server = start_server(15)
-    try:
-        samples = []
-        with server.connect("rdsadmin") as conn, conn.cursor() as cur:
+    def __init__(self, label: str, n: int, rounds: int) -> None:
+        self.label = label
+        self.template = STATEMENTS[label]
+        self.session: Session = new_session(15, "rdsadmin")
+        self.per_round = n // rounds
+        self.names = [[f"r{k}_{i}" for i in range(self.per_round)] for k in range(rounds)]
+        creates = label == "create role"
+        for batch in self.names:
+            for name in batch:
+                if not creates:
+                    self.session.execute(SETUP.format(name=name))
+        if creates:
             for i in range(n):
-                name = f"r{i}"
+                self.session.execute(SETUP.format(name=f"filler{i}"))
+        self.session.execute(SETUP.format(name="again"))
+
+    def texts(self, k: int) -> list[str]:
+        return [self.template.format(name=name) for name in self.names[k]]
+
+    def first_sight(self, k: int) -> list[float]:
+        execute = self.session.execute
+        calls = [partial(execute, text) for text in self.texts(k)]
+        return _timed(calls, cache_clear)
+
+    def repeated(self) -> list[float]:
+        execute = self.session.execute
+        if self.label == "create role":
+            text = self.template.format(name="fresh")
+            drop = "DROP ROLE IF EXISTS fresh"
+            return _timed([lambda: execute(text)] * self.per_round, lambda: execute(drop))
+        if self.label == "rename":
+            there = self.template.format(name="again")
+            back = "ALTER ROLE again_b RENAME TO again"
+            calls = [lambda: execute(there), lambda: execute(back)] * (self.per_round // 2)
+            return _timed(calls, None)
+        text = self.template.format(name="again")
+        execute(text)
+        return _timed([lambda: execute(text)] * self.per_round, None)
+
+
+class _Server:
+    def __init__(self, rounds: int, server_n: int) -> None:
+        from tests.oracle.servers import start_server
+
+        self.server = start_server(15)
+        self.conn: Any = self.server.connect("rdsadmin")
+        self.per_round = max(1, server_n // rounds)
+        self.counter = 0
+
+    def run(self, template: str) -> list[float]:
+        samples = []
+        with self.conn.cursor() as cur:
+            for _ in range(self.per_round):
+                self.counter += 1
+                name = f"s{self.counter}"
                 cur.execute(SETUP.format(name=name))
+                text = template.format(name=name + "x" if template.startswith("CREATE") else name)
                 t0 = time.perf_counter()
-                cur.execute(
-                    template.format(name=name)
-                    if not template.startswith("CREATE")
-                    else template.format(name=name + "x")
-                )
+                cur.execute(text)
                 samples.append(time.perf_counter() - t0)
-                conn.rollback()
-        return _median_us(samples)
-    finally:
-        server.stop()
+                self.conn.rollback()
+        return samples
+
+    def close(self) -> None:
+        self.conn.close()
+        self.server.stop()
+
+
+def _us(samples: list[float]) -> float:
+    return statistics.median(samples) * 1e6
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("-n", type=int, default=2000)
+    parser.add_argument("-n", type=int, default=2000, help="first-sight statements per row")
     parser.add_argument("--server-n", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--no-server", action="store_true")
     args = parser.parse_args(argv)
+    server = None if args.no_server else _Server(args.rounds, args.server_n)
     print(
-        f"{'statement':16s} {'pglast.parse_sql':>17s} {'emulator 1st':>13s} {'ratio':>6s} {'emulator again':>15s} {'real PG 15':>11s} {'PG/emulator':>12s}"
+        f"{'statement':16s} {'parse_sql':>10s} {'1st sight':>10s} {'ratio':>6s} "
+        f"{'repeated':>9s} {'real PG 15':>11s} {'PG/1st':>7s} {'PG/rep':>7s}"
     )
-    for label, template in STATEMENTS.items():
-        parse = bench_pglast(template, args.n)
-        first = bench_emulator(template, args.n, repeated=False)
-        again = bench_emulator(template, args.n, repeated=True)
-        server = None if args.no_server else bench_server(template, args.server_n)
-        server_text = f"{server:9.1f}us" if server is not None else "-"
-        ratio_server = f"{server / first:10.0f}x" if server is not None else "-"
-        print(
-            f"{label:16s} {parse:15.1f}us {first:11.1f}us {first / parse:6.2f} {again:13.1f}us {server_text:>11s} {ratio_server:>12s}"
-        )
+    try:
+        for label, template in STATEMENTS.items():
+            emulator = _Emulator(label, args.n, args.rounds)
+            parse, first, again, real = [], [], [], []
+            ratios, pg_first, pg_again = [], [], []
+            for k in range(args.rounds):
+                texts = emulator.texts(k)
+                parses = [partial(pglast.parse_sql, t) for t in texts]
+                p = _us(_timed(parses, None))
+                f = _us(emulator.first_sight(k))
+                a = _us(emulator.repeated())
+                parse.append(p)
+                first.append(f)
+                again.append(a)
+                ratios.append(f / p)
+                if server is not None:
+                    s = _us(server.run(template))
+                    real.append(s)
+                    pg_first.append(s / f)
+                    pg_again.append(s / a)
+            med = statistics.median
+            real_text = f"{med(real):9.1f}us" if real else "-"
+            print(
+                f"{label:16s} {med(parse):8.1f}us {med(first):8.1f}us {med(ratios):6.2f} "
+                f"{med(again):7.1f}us {real_text:>11s} "
+                + (f"{med(pg_first):6.0f}x {med(pg_again):6.0f}x" if real else "")
+            )
+    finally:
+        if server is not None:
+            server.close()
     return 0
 
 

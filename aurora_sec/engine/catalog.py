@@ -40,6 +40,24 @@ class Role:
     #: ``VALID UNTIL`` as PostgreSQL prints it (``infinity`` or a timestamp), or None.
     valid_until: str | None = None
 
+    def replaced(self, **changes: object) -> Role:
+        """A copy with ``changes`` (``attrs.evolve``, spelled out: it is on every ALTER ROLE)."""
+        get = changes.get
+        return Role(
+            self.oid,
+            get("name", self.name),  # type: ignore[arg-type]
+            get("superuser", self.superuser),  # type: ignore[arg-type]
+            get("inherit", self.inherit),  # type: ignore[arg-type]
+            get("createrole", self.createrole),  # type: ignore[arg-type]
+            get("createdb", self.createdb),  # type: ignore[arg-type]
+            get("login", self.login),  # type: ignore[arg-type]
+            get("replication", self.replication),  # type: ignore[arg-type]
+            get("bypassrls", self.bypassrls),  # type: ignore[arg-type]
+            get("connection_limit", self.connection_limit),  # type: ignore[arg-type]
+            get("password", self.password),  # type: ignore[arg-type]
+            get("valid_until", self.valid_until),  # type: ignore[arg-type]
+        )
+
     @property
     def predefined(self) -> bool:
         """A predefined ``pg_*`` role (``IsReservedName`` is a byte prefix test)."""
@@ -136,25 +154,44 @@ class Catalog:
         self.membership_memo: Any = None
 
     def _copy(self) -> Catalog:
+        # Spelled out (not a loop over __slots__): every statement that changes the catalog
+        # pays for this copy.
         new = object.__new__(Catalog)
-        for name in Catalog.__slots__:
-            object.__setattr__(new, name, getattr(self, name))
+        new._by_member = self._by_member
+        new._by_name = self._by_name
+        new._by_pair = self._by_pair
+        new._by_role = self._by_role
+        new._grants = self._grants
+        new._roles = self._roles
+        new.bootstrap_oid = self.bootstrap_oid
+        new.databases = self.databases
+        new.extensions = self.extensions
+        new.next_oid = self.next_oid
+        new.settings = self.settings
+        new.tables = self.tables
         return new
 
     def _put(self, grant: Grant) -> None:
         """Index ``grant`` in this (fresh, unshared) catalog's maps."""
-        self._grants = self._grants.set((grant.role, grant.member, grant.grantor), grant)
-        self._by_pair = self._by_pair.set(
-            (grant.role, grant.member),
-            self._by_pair.get((grant.role, grant.member), _EMPTY).set(grant.grantor, grant),
+        role, member, grantor = grant.role, grant.member, grant.grantor
+        self._grants = self._grants.set((role, member, grantor), grant)
+        pair = (role, member)
+        by_pair = self._by_pair
+        rows = by_pair.get(pair)
+        self._by_pair = by_pair.set(
+            pair, LayeredMap.single(grantor, grant) if rows is None else rows.set(grantor, grant)
         )
-        self._by_member = self._by_member.set(
-            grant.member,
-            self._by_member.get(grant.member, _EMPTY).set((grant.role, grant.grantor), grant),
+        by_member = self._by_member
+        rows = by_member.get(member)
+        key: tuple[int, int] = (role, grantor)
+        self._by_member = by_member.set(
+            member, LayeredMap.single(key, grant) if rows is None else rows.set(key, grant)
         )
-        self._by_role = self._by_role.set(
-            grant.role,
-            self._by_role.get(grant.role, _EMPTY).set((grant.member, grant.grantor), grant),
+        by_role = self._by_role
+        rows = by_role.get(role)
+        key = (member, grantor)
+        self._by_role = by_role.set(
+            role, LayeredMap.single(key, grant) if rows is None else rows.set(key, grant)
         )
 
     def _drop(self, grant: Grant) -> None:
@@ -199,6 +236,13 @@ class Catalog:
 
     def find_grant(self, role: int, member: int, grantor: int) -> Grant | None:
         return self._grants.get((role, member, grantor))
+
+    def first_grant_between(self, role: int, member: int) -> Grant | None:
+        """The first of :meth:`grants_between` (up to 15 there is at most one), or None."""
+        rows = self._by_pair.get((role, member))
+        if not rows:
+            return None
+        return next(iter(rows.values()))
 
     def grants_between(self, role: int, member: int) -> Iterable[Grant]:
         """Every row making ``member`` a member of ``role`` (one per grantor)."""

@@ -45,6 +45,13 @@ class LayeredMap(Mapping[K, V], Generic[K, V]):
         new._base, new._top, new._len = base, top, length
         return new
 
+    @classmethod
+    def single(cls, key: K, value: V) -> LayeredMap[K, V]:
+        """A map of one entry (cheaper than ``LayeredMap().set(key, value)``)."""
+        new: LayeredMap[K, V] = object.__new__(cls)
+        new._base, new._top, new._len = {}, {key: value}, 1
+        return new
+
     # -- reading ----------------------------------------------------------------------------
 
     def __getitem__(self, key: K) -> V:
@@ -89,8 +96,19 @@ class LayeredMap(Mapping[K, V], Generic[K, V]):
     # -- changing (new maps) -------------------------------------------------------------------
 
     def set(self, key: K, value: V) -> LayeredMap[K, V]:
-        length = self._len if key in self else self._len + 1
-        return self._make(self._base, {**self._top, key: value}, length)
+        top = self._top
+        current = top.get(key, self)
+        if current is self:
+            length = self._len if key in self._base else self._len + 1
+        else:
+            length = self._len + 1 if current is _GONE else self._len
+        new_top = top.copy()
+        new_top[key] = value
+        if len(new_top) <= 32:  # no merge can be due: skip _make's test (the common case)
+            new: LayeredMap[K, V] = object.__new__(type(self))
+            new._base, new._top, new._len = self._base, new_top, length
+            return new
+        return self._make(self._base, new_top, length)
 
     def delete(self, key: K) -> LayeredMap[K, V]:
         if key not in self:

@@ -19,8 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from aurora_sec.aws.rds.errors import UnsupportedByEmulator
 from aurora_sec.engine import aurora, gucs, objects
 from aurora_sec.engine.catalog import Catalog
@@ -33,8 +31,8 @@ from aurora_sec.engine.messages import error
 from aurora_sec.engine.result import Result, SslState
 from aurora_sec.engine.select import run_select
 from aurora_sec.errors import PostgresError
-from aurora_sec.sql import classify
 from aurora_sec.sql import statements as st
+from aurora_sec.sql.classify import classify_major
 
 if TYPE_CHECKING:
     from aurora_sec.engine.database import Database
@@ -42,19 +40,44 @@ if TYPE_CHECKING:
 __all__ = ["Session"]
 
 
-@attrs.define
 class _Tx:
-    work: Catalog
-    explicit: bool
-    #: The committed catalog this transaction started from.
-    base: Catalog
-    gucs: dict[str, str]
-    current_user: int
-    session_user: int
-    aborted: bool = False
-    savepoints: list[tuple[str, Catalog, dict[str, str], int, int]] = attrs.field(factory=list)
-    #: SET LOCAL values to undo at the end of the transaction: name -> value before.
-    local_undo: dict[str, str | None] = attrs.field(factory=dict)
+    """The state of the transaction in progress (mutable; one per transaction).
+
+    ``gucs`` is the session's GUC dict as the transaction began: the session never mutates
+    that dict (every SET replaces it), so keeping the reference is a snapshot.
+    """
+
+    __slots__ = (
+        "aborted",
+        "base",
+        "current_user",
+        "explicit",
+        "gucs",
+        "local_undo",
+        "savepoints",
+        "session_user",
+        "work",
+    )
+
+    def __init__(
+        self,
+        work: Catalog,
+        explicit: bool,
+        gucs: dict[str, str],
+        current_user: int,
+        session_user: int,
+    ) -> None:
+        self.work = work
+        self.explicit = explicit
+        #: The committed catalog this transaction started from.
+        self.base = work
+        self.gucs = gucs
+        self.current_user = current_user
+        self.session_user = session_user
+        self.aborted = False
+        self.savepoints: list[tuple[str, Catalog, dict[str, str], int, int]] = []
+        #: SET LOCAL values to undo at the end of the transaction: name -> value before.
+        self.local_undo: dict[str, str | None] = {}
 
 
 class Session:
@@ -79,10 +102,19 @@ class Session:
         self._authenticated_user = role.oid
         self._session_user = role.oid
         self._current_user = role.oid
-        #: SET ROLE in force (None: none), kept apart so RESET ROLE and SET SESSION AUTH work.
+        #: The session's SET values. Never mutated: every change replaces the dict, so a
+        #: transaction or savepoint keeps the dict itself as its snapshot.
         self._gucs: dict[str, str] = {}
-        self._gucs_cache: tuple[tuple[object, ...], dict[str, str]] | None = None
+        self._gucs_cache: tuple[EngineConfig, dict[str, str], dict[str, str]] | None = None
         self._tx: _Tx | None = None
+        #: The last role DDL statement that changed nothing, with what it depended on and
+        #: its result (see :meth:`_execute_role_ddl`).
+        self._select_memo: (
+            tuple[st.Statement, Catalog, EngineConfig, int, int, SslState | None, Result] | None
+        ) = None
+        self._unchanged_memo: (
+            tuple[st.Statement, Catalog, dict[str, str], EngineConfig, int, int, Result] | None
+        ) = None
         self._apply_role_settings(database.catalog)
 
     # ------------------------------------------------------------------ introspection ----
@@ -133,11 +165,19 @@ class Session:
 
     def _execute(self, sql: str) -> Result:
         try:
-            statements = classify(sql, self.major)
+            statements = classify_major(sql, self._db.version.major)
         except PostgresError:
             if self._tx is not None and self._tx.explicit:
                 self._tx.aborted = True
             raise
+        if len(statements) == 1 and self._tx is None:
+            stmt = statements[0]
+            handler = _ROLE_DDL.get(type(stmt))
+            if handler is not None:
+                return self._execute_role_ddl(stmt, handler)
+            if type(stmt) is st.SelectFunctions and stmt.simple:
+                return self._execute_simple_select(stmt)
+            return self._execute_one(stmt)
         parse_notices = tuple(n for s in statements for n in s.parse_notices)
         if not statements:
             return Result(tag="", notices=parse_notices)
@@ -168,16 +208,137 @@ class Session:
         last = results[-1]
         return Result(last.tag, last.columns, last.rows, last.notices, tuple(results))
 
+    def _execute_one(self, stmt: st.Statement) -> Result:
+        """One statement outside a transaction block: the common case, the same steps as the
+        loop of :meth:`_execute` without its bookkeeping."""
+        notices: list[st.ServerMessage] = list(stmt.parse_notices)
+        self._begin(explicit=False)
+        try:
+            result = self._run(stmt, notices)
+        except PostgresError as err:
+            err.notices = tuple(notices)
+            tx = self._tx
+            if tx is not None:
+                if tx.explicit:
+                    tx.aborted = True
+                else:
+                    self._end(commit=False)
+            raise
+        except UnsupportedByEmulator:
+            if self._tx is not None and not self._tx.explicit:
+                self._end(commit=False)
+            raise
+        tx = self._tx
+        if tx is not None and not tx.explicit:
+            self._end(commit=True)
+        return Result(result.tag, result.columns, result.rows, result.notices, (result,))
+
+    def _execute_role_ddl(self, stmt: st.Statement, handler: _RoleHandler) -> Result:
+        """One role DDL statement outside a transaction block.
+
+        The same steps as :meth:`_execute_one` + :meth:`_run` for a statement that only reads
+        and replaces the catalog (no SET, no identity change, no transaction control): its
+        implicit transaction is just "start from the committed catalog, commit the handler's
+        catalog if it succeeds". A failure leaves nothing to undo.
+        """
+        db = self._db
+        catalog = db.catalog
+        gucs = self._effective_gucs()
+        config = self._config()
+        memo = self._unchanged_memo
+        if (
+            memo is not None
+            and memo[0] is stmt
+            and memo[1] is catalog
+            and memo[2] is gucs
+            and memo[3] is config
+            and memo[4] == self._current_user
+            and memo[5] == self._session_user
+        ):
+            return memo[6]
+        notices: list[st.ServerMessage] = list(stmt.parse_notices)
+        precheck = stmt.precheck
+        try:
+            if precheck is not None:
+                notices.extend(precheck.notices)
+                if precheck.error is not None:
+                    raise precheck.error.to_error()
+            ctx = ExecContext(
+                catalog,
+                db.version.major,
+                self._session_user,
+                self._current_user,
+                gucs,
+                db.salt,
+                notices,
+            )
+            aurora.check(ctx, stmt, config)
+            tag = handler(self, ctx, stmt)
+        except PostgresError as err:
+            err.notices = tuple(notices)
+            raise
+        if not notices:
+            result = _plain_result(tag)
+        else:
+            inner = Result(tag, (), None, tuple(notices))
+            result = Result(tag, (), None, inner.notices, (inner,))
+        if ctx.catalog is not catalog:
+            db.commit(ctx.catalog)
+        else:
+            # Nothing changed (GRANT of a membership held, DROP ROLE IF EXISTS of nothing...).
+            # The handler is a function of the statement, the catalog, the two identities,
+            # the GUCs and the configuration (the salt is drawn only to store a password,
+            # which changes the catalog), so the same statement against the same catalog
+            # and session state answers the same: remember it.
+            self._unchanged_memo = (
+                stmt,
+                catalog,
+                gucs,
+                config,
+                self._current_user,
+                self._session_user,
+                result,
+            )
+        return result
+
+    def _execute_simple_select(self, stmt: st.SelectFunctions) -> Result:
+        """A one-row SELECT of literals and role/ssl functions outside a transaction block.
+
+        Its answer is a function of the statement, the catalog, the two identities, the
+        connection's TLS state and the configuration (``run_select`` of a simple SELECT
+        reads nothing else and changes nothing), so the last one is remembered with those.
+        """
+        catalog = self._db.catalog
+        config = self._config()
+        memo = self._select_memo
+        if (
+            memo is not None
+            and memo[0] is stmt
+            and memo[1] is catalog
+            and memo[2] is config
+            and memo[3] == self._current_user
+            and memo[4] == self._session_user
+            and memo[5] is self.ssl
+        ):
+            return memo[6]
+        result = self._execute_one(stmt)
+        if self._db.catalog is catalog:
+            self._select_memo = (
+                stmt,
+                catalog,
+                config,
+                self._current_user,
+                self._session_user,
+                self.ssl,
+                result,
+            )
+        return result
+
     # ------------------------------------------------------------------- transactions ----
 
     def _begin(self, *, explicit: bool) -> None:
         self._tx = _Tx(
-            work=self._db.catalog,
-            explicit=explicit,
-            base=self._db.catalog,
-            gucs=dict(self._gucs),
-            current_user=self._current_user,
-            session_user=self._session_user,
+            self._db.catalog, explicit, self._gucs, self._current_user, self._session_user
         )
 
     def _end(self, *, commit: bool) -> None:
@@ -208,10 +369,12 @@ class Session:
         if name == "role":
             self._current_user = int(before) if before is not None else self._session_user
             return
+        gucs = dict(self._gucs)
         if before is None:
-            self._gucs.pop(name, None)
+            gucs.pop(name, None)
         else:
-            self._gucs[name] = before
+            gucs[name] = before
+        self._gucs = gucs
 
     def _transaction(self, stmt: st.TransactionControl, notices: list[st.ServerMessage]) -> str:
         kind = stmt.kind
@@ -259,7 +422,7 @@ class Session:
             name = stmt.savepoint
             if kind is st.TransactionKind.SAVEPOINT:
                 tx.savepoints.append(
-                    (name, tx.work, dict(self._gucs), self._current_user, self._session_user)
+                    (name, tx.work, self._gucs, self._current_user, self._session_user)
                 )
                 return stmt.tag
             index = next(
@@ -274,7 +437,7 @@ class Session:
             _, work, saved_gucs, current, session = tx.savepoints[index]
             del tx.savepoints[index + 1 :]
             tx.work = work
-            self._gucs = dict(saved_gucs)
+            self._gucs = saved_gucs
             self._current_user, self._session_user = current, session
             tx.aborted = False
             return stmt.tag
@@ -361,14 +524,18 @@ class Session:
     def _grant(self, ctx: ExecContext, stmt: st.GrantRole) -> str:
         grantees = [ctx.resolve(ref) for ref in stmt.grantees]
         grantor = ctx.resolve(stmt.grantor) if stmt.grantor is not None else None
+        first = True
         for granted in stmt.roles:
             role = ctx.lookup(granted.name)
             if granted.columns:
                 raise ctx.fail("grant.columns")
+            if not first:  # an earlier grant of this statement may have changed the rows
+                grantees = [ctx.catalog.role(g.oid) for g in grantees]
+            first = False
             add_members(
                 ctx,
-                ctx.catalog.role(role.oid),
-                [ctx.catalog.role(g.oid) for g in grantees],
+                role,
+                grantees,
                 admin=stmt.admin,
                 inherit=stmt.inherit,
                 set_option=stmt.set,
@@ -430,16 +597,16 @@ class Session:
     def _effective_gucs(self) -> dict[str, str]:
         """The GUCs role statements read; cached until a SET or a new instance configuration."""
         config = self._config()
-        key = (config, tuple(sorted(self._gucs.items())))
+        gucs = self._gucs
         cached = self._gucs_cache
-        if cached is not None and cached[0][0] is config and cached[0][1] == key[1]:
-            return cached[1]
+        if cached is not None and cached[0] is config and cached[1] is gucs:
+            return cached[2]
         values: dict[str, str] = {}
         for name in ("password_encryption", "createrole_self_grant", "scram_iterations"):
             shown = self._show_value(name)
             if shown is not None:
                 values[name] = shown
-        self._gucs_cache = (key, values)
+        self._gucs_cache = (config, gucs, values)
         return values
 
     def _show_value(self, name: str) -> str | None:
@@ -479,7 +646,7 @@ class Session:
                 raise error("guc.cannot_change", self.major, name=name)
         if change.kind in ("default", "reset"):
             self._remember_local_guc(stmt, name)
-            self._gucs.pop(name, None)
+            self._gucs = {k: v for k, v in self._gucs.items() if k != name}
             return stmt.tag
         value = change.value or ""
         if guc is not None:
@@ -487,7 +654,7 @@ class Session:
             if err is not None:
                 raise err
         self._remember_local_guc(stmt, name)
-        self._gucs[name] = value
+        self._gucs = {**self._gucs, name: value}
         return stmt.tag
 
     def _remember_local_guc(self, stmt: st.SetParameter, name: str) -> None:
@@ -498,7 +665,7 @@ class Session:
 
     def _reset(self, stmt: st.ResetParameter) -> str:
         if stmt.name is None:
-            self._gucs.clear()
+            self._gucs = {}
             return stmt.tag
         name = stmt.name.lower()
         guc = gucs.lookup(name, self.major)
@@ -506,7 +673,7 @@ class Session:
             raise error("guc.unknown", self.major, name=name)
         if guc is not None and guc.context in ("internal", "config"):
             raise error("guc.cannot_change", self.major, name=name)
-        self._gucs.pop(name, None)
+        self._gucs = {k: v for k, v in self._gucs.items() if k != name}
         return stmt.tag
 
     def _show(
@@ -522,9 +689,11 @@ class Session:
 
     def _apply_role_settings(self, catalog: Catalog) -> None:
         """ALTER ROLE ... SET values take effect at the start of a session."""
+        gucs = dict(self._gucs)
         for setting in catalog.settings:
             if setting.role in (0, self._session_user) and setting.database in (None, self.dbname):
-                self._gucs[setting.name] = setting.value
+                gucs[setting.name] = setting.value
+        self._gucs = gucs
 
     # ---------------------------------------------------------------------- functions ----
 
@@ -549,3 +718,33 @@ class Session:
         for inner in stmt.statements:
             self._run(inner, notices)
         return stmt.tag
+
+
+_RoleHandler = Callable[[Session, ExecContext, Any], str]
+
+#: Role DDL: statements whose handler only reads and replaces the catalog (see
+#: :meth:`Session._execute_role_ddl`).
+_ROLE_DDL: dict[type[st.Statement], _RoleHandler] = {
+    st.CreateRole: lambda _s, ctx, stmt: create_role(ctx, stmt),
+    st.AlterRole: lambda _s, ctx, stmt: alter_role(ctx, stmt),
+    st.RenameRole: lambda _s, ctx, stmt: rename_role(ctx, stmt),
+    st.DropRole: lambda _s, ctx, stmt: drop_role(ctx, stmt),
+    st.GrantRole: Session._grant,
+    st.RevokeRole: Session._revoke,
+    st.AlterRoleSet: lambda _s, ctx, stmt: alter_role_set(ctx, stmt),
+}
+
+
+_PLAIN_RESULTS: dict[str, Result] = {}
+
+
+def _plain_result(tag: str) -> Result:
+    """The result of a one-statement string that answered ``tag`` with no rows and no notices.
+
+    Results are immutable values, so equal ones are shared rather than built again.
+    """
+    outer = _PLAIN_RESULTS.get(tag)
+    if outer is None:
+        inner = Result(tag)
+        outer = _PLAIN_RESULTS[tag] = Result(tag, (), None, (), (inner,))
+    return outer

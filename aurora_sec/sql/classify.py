@@ -41,6 +41,7 @@ __all__ = [
     "SUPPORTED_FUNCTIONS",
     "cache_clear",
     "classify",
+    "classify_major",
     "parse_notices",
 ]
 
@@ -1102,6 +1103,8 @@ def _classify_fragment(text: str, major: int) -> tuple[st.Statement, ...]:
 # --------------------------------------------------------------------------- public API
 
 _MAX_CACHED_LENGTH = 8192
+#: Longer texts go straight to pglast (the recognizer's shapes are short).
+_MAX_RECOGNIZED_LENGTH = 1024
 
 
 @lru_cache(maxsize=4096)
@@ -1110,6 +1113,20 @@ def _classify_cached(sql: str, major: int) -> tuple[st.Statement, ...]:
 
 
 def _classify_uncached(sql: str, major: int) -> tuple[st.Statement, ...]:
+    if not sql.isascii() or "\x00" in sql:
+        error = parse_errors.encoding_error(sql)
+        if error is not None:
+            raise error
+    elif len(sql) <= _MAX_RECOGNIZED_LENGTH:
+        recognized = _recognize(sql, major)
+        if recognized is not None:
+            return recognized
+    return _parse(sql, 0, major)
+
+
+def _classify_pglast(sql: str, major: int) -> tuple[st.Statement, ...]:
+    """The classification through pglast alone, bypassing the recognizer and the cache (the
+    reference the recognizer is tested against)."""
     if not sql.isascii() or "\x00" in sql:
         error = parse_errors.encoding_error(sql)
         if error is not None:
@@ -1171,6 +1188,19 @@ def classify(
         raise parse_errors.stack_depth_error() from None
 
 
+def classify_major(sql: str, major: int) -> tuple[st.Statement, ...]:
+    """:func:`classify` for a ``str`` and a modelled major number, without re-checking them
+    (the engine's entry: it always has both)."""
+    if not isinstance(sql, str):
+        raise TypeError(f"sql must be a str, not {type(sql).__name__}")
+    try:
+        if len(sql) <= _MAX_CACHED_LENGTH:
+            return _classify_cached(sql, major)
+        return _classify_uncached(sql, major)
+    except RecursionError:
+        raise parse_errors.stack_depth_error() from None
+
+
 def cache_clear() -> None:
     """Empty the classification cache (for benchmarks of first-sight cost)."""
     _classify_cached.cache_clear()
@@ -1180,3 +1210,8 @@ def parse_notices(statements: tuple[st.Statement, ...]) -> tuple[st.ServerMessag
     """The scanner NOTICEs of a whole script, in order: the server sends them all before it
     executes the first statement, because it parses the whole string first."""
     return tuple(n for s in statements for n in s.parse_notices)
+
+
+# The recognizer of the commonest role statements (tried before pglast); imported last because
+# it builds its statements with this module's helpers.
+from aurora_sec.sql._recognize import recognize as _recognize  # noqa: E402

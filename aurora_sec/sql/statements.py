@@ -32,6 +32,7 @@ Every statement also has ``tag`` (the command tag the server returns on success)
 from __future__ import annotations
 
 import enum
+import functools
 from typing import ClassVar, Literal
 
 import attrs
@@ -268,9 +269,20 @@ class RoleOptions:
         """The ``defname`` of every option, in order."""
         return tuple(item.name for item in self.items)
 
+    @functools.cached_property
+    def given_names(self) -> frozenset[str]:
+        """The ``defname`` of every option written (computed once: the engine asks often)."""
+        return frozenset(item.name for item in self.items)
+
     def given(self, name: str) -> bool:
         """Whether option ``name`` (a ``defname``) was written at least once."""
-        return any(item.name == name for item in self.items)
+        items = self.items
+        if len(items) <= 3:  # the common case: a loop is cheaper than building the set
+            for item in items:  # noqa: SIM110 (a generator costs more than the loop here)
+                if item.name == name:
+                    return True
+            return False
+        return name in self.given_names
 
 
 _NO_OPTIONS = RoleOptions()

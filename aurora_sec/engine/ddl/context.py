@@ -41,12 +41,13 @@ class ExecContext:
 
     @property
     def superuser(self) -> bool:
-        return self.me.superuser
+        return self.catalog.role(self.current_user).superuser
 
     @property
     def createrole(self) -> bool:
         """``have_createrole_privilege()``: superuser or CREATEROLE."""
-        return self.me.superuser or self.me.createrole
+        me = self.catalog.role(self.current_user)
+        return me.superuser or me.createrole
 
     def is_admin(self, role: int) -> bool:
         return membership.is_admin(

@@ -136,7 +136,7 @@ def add_members(
                 )
             )
             continue
-        existing15 = next(iter(catalog.grants_between(role.oid, member.oid)), None)
+        existing15 = catalog.first_grant_between(role.oid, member.oid)
         if existing15 is not None and (not admin or existing15.admin):
             ctx.notify("grant.already", member=member.name, role=role.name)
             continue
@@ -186,7 +186,7 @@ def del_members(
         ctx.catalog = catalog
         return
     for member in members:
-        existing15 = next(iter(catalog.grants_between(role.oid, member.oid)), None)
+        existing15 = catalog.first_grant_between(role.oid, member.oid)
         if existing15 is None:
             ctx.notify("revoke.not_member", member=member.name, role=role.name)
             continue

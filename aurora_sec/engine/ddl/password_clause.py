@@ -15,7 +15,6 @@ import re
 
 from aurora_sec.engine.ddl.context import ExecContext
 from aurora_sec.engine.passwords import StoredPassword, md5_secret, password_type, verify_plaintext
-from aurora_sec.secrets import Secret
 from aurora_sec.sql.statements import PasswordSpec
 from aurora_sec.versions import behaviour
 
@@ -51,9 +50,7 @@ def encrypt_password(ctx: ExecContext, role_name: str, spec: PasswordSpec) -> St
     if password_encryption(ctx) == "md5":
         return StoredPassword("md5", secret=md5_secret(plain, role_name))
     iterations = int(ctx.gucs.get("scram_iterations", "4096"))
-    return StoredPassword(
-        "scram-sha-256", plain=Secret(plain), salt=ctx.salt(), iterations=iterations
-    )
+    return StoredPassword("scram-sha-256", plain=spec.value, salt=ctx.salt(), iterations=iterations)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import attrs
-
 from aurora_sec.engine.catalog import Grant, Role
 from aurora_sec.engine.ddl.context import ExecContext
 from aurora_sec.engine.ddl.memberships import (
@@ -46,8 +44,28 @@ _ALTER_ATTRIBUTE_OPTIONS_16 = (
 )
 
 
+_LEGACY: dict[int, bool] = {}
+
+
+#: The option (``defname``) that sets each attribute column of ``pg_authid`` (a Role field).
+_ROLE_FIELD_OF = {
+    "superuser": "superuser",
+    "inherit": "inherit",
+    "createrole": "createrole",
+    "createdb": "createdb",
+    "canlogin": "login",
+    "isreplication": "replication",
+    "bypassrls": "bypassrls",
+    "connectionlimit": "connection_limit",
+}
+
+
 def _legacy(ctx: ExecContext) -> bool:
-    return bool(behaviour("createrole.regime", ctx.major) == "legacy")
+    """The 11-15 CREATEROLE regime (rule ``createrole.regime``), memoised per major."""
+    legacy = _LEGACY.get(ctx.major)
+    if legacy is None:
+        legacy = _LEGACY[ctx.major] = behaviour("createrole.regime", ctx.major) == "legacy"
+    return legacy
 
 
 def _reserved(name: str) -> bool:
@@ -163,7 +181,6 @@ def alter_role(ctx: ExecContext, stmt: AlterRole) -> str:
     opts = stmt.options
     target = ctx.resolve(stmt.target)
     given = opts.given
-    me = ctx.me
     if _legacy(ctx):
         if target.superuser or given("superuser"):
             if not ctx.superuser:
@@ -191,6 +208,7 @@ def alter_role(ctx: ExecContext, stmt: AlterRole) -> str:
             if opts.password is not None and target.oid != ctx.current_user:
                 raise ctx.fail("alter.password_other")
         elif not ctx.superuser:
+            me = ctx.me
             for option, attr, has in (
                 ("createdb", "CREATEDB", me.createdb),
                 ("isreplication", "REPLICATION", me.replication),
@@ -207,20 +225,12 @@ def alter_role(ctx: ExecContext, stmt: AlterRole) -> str:
         changes["valid_until"] = parse_valid_until(ctx, opts.valid_until)
     if opts.password is not None:
         changes["password"] = encrypt_password(ctx, target.name, opts.password)
-    for field, value in (
-        ("superuser", opts.superuser),
-        ("inherit", opts.inherit),
-        ("createrole", opts.createrole),
-        ("createdb", opts.createdb),
-        ("login", opts.login),
-        ("replication", opts.replication),
-        ("bypassrls", opts.bypassrls),
-        ("connection_limit", opts.connection_limit),
-    ):
-        if value is not None:
-            changes[field] = value
+    for item in opts.items:
+        field = _ROLE_FIELD_OF.get(item.name)
+        if field is not None and field not in changes:  # the first occurrence counts
+            changes[field] = item.value
     if changes:
-        ctx.catalog = ctx.catalog.replace_role(attrs.evolve(target, **changes))  # type: ignore[arg-type]
+        ctx.catalog = ctx.catalog.replace_role(target.replaced(**changes))
     if opts.role:
         members = [ctx.resolve(ref) for ref in opts.role]
         role = ctx.catalog.role(target.oid)
@@ -251,10 +261,11 @@ def rename_role(ctx: ExecContext, stmt: RenameRole) -> str:
             raise ctx.fail("rename.superuser")
     elif not ctx.createrole or (not _legacy(ctx) and not ctx.is_admin(old.oid)):
         raise ctx.fail("rename.denied", name=old.name)
-    renamed = attrs.evolve(old, name=stmt.new)
     if old.password is not None and old.password.kind == "md5":
-        renamed = attrs.evolve(renamed, password=None)
+        renamed = old.replaced(name=stmt.new, password=None)
         ctx.notify("rename.md5_cleared")
+    else:
+        renamed = old.replaced(name=stmt.new)
     ctx.catalog = ctx.catalog.replace_role(renamed)
     return stmt.tag
 
