@@ -42,14 +42,21 @@ class AccountSnapshot:
     rds_now: Any
     databases: dict[str, tuple[Any, Any]]
     iam: dict[str, dict[Any, Any]]
+    #: Catalogs not built yet (None) or still as their bootstrap made them. Bootstrapping on
+    #: first use is not a change of the account, so they take no part in equality;
+    #: ``restore`` puts them back.
+    pristine: dict[str, tuple[Any, Any]] = attrs.field(factory=dict, eq=False)
 
 
 def take(account: Account) -> AccountSnapshot:
     rds = account.rds
-    databases = {
-        rid: (db.catalog if db.bootstrapped else None, db.version)
-        for rid, db in rds.databases.items()
-    }
+    databases: dict[str, tuple[Any, Any]] = {}
+    pristine: dict[str, tuple[Any, Any]] = {}
+    for rid, db in rds.databases.items():
+        if db.pristine or not db.bootstrapped:
+            pristine[rid] = (db.catalog if db.bootstrapped else None, db.version)
+        else:
+            databases[rid] = (db.catalog, db.version)
     iam = {name: dict(getattr(account.iam, name)) for name in _IAM_FLAT}
     # AWS managed policies are read-only and enter ``policies`` on first use (a read, or a
     # call refused after the read): a cache of AWS's catalogue, not state of the account.
@@ -62,6 +69,7 @@ def take(account: Account) -> AccountSnapshot:
         rds_now=rds.now,
         databases=databases,
         iam=iam,
+        pristine=pristine,
     )
 
 
@@ -73,18 +81,25 @@ def restore(account: Account, snapshot: AccountSnapshot) -> None:
         setattr(rds, name, dict(value))
     rds.now = snapshot.rds_now
     for rid in list(rds.databases):
-        if rid not in snapshot.databases:
-            del rds.databases[rid]
+        if rid not in snapshot.databases and rid not in snapshot.pristine:
+            del rds.databases[rid]  # made again on first use, from the restored cluster
     for rid, (catalog, version) in snapshot.databases.items():
         database = rds.databases.get(rid)
         if database is None:
             continue  # made again on first use, from the restored cluster
         with database.lock:  # not between a session's commit check and its commit
             database.version = version
+            database.commit(catalog)
+    for rid, (catalog, version) in snapshot.pristine.items():
+        database = rds.databases.get(rid)
+        if database is None:
+            continue
+        with database.lock:
+            database.version = version
             if catalog is None:
                 database.reset()
             else:
-                database.commit(catalog)
+                database.restore_pristine(catalog)
     for name in _IAM_FLAT:
         setattr(account.iam, name, dict(snapshot.iam[name]))
     for name in _IAM_NESTED:

@@ -120,6 +120,7 @@ class Catalog:
         "extensions",
         "membership_memo",
         "next_oid",
+        "salts_drawn",
         "settings",
         "tables",
     )
@@ -149,6 +150,9 @@ class Catalog:
         self.tables: Mapping[str, Table] = MappingProxyType(dict(tables or {}))
         self.databases = databases
         self.extensions = extensions
+        #: How many SCRAM salts this catalog's history has drawn: the n-th salt is a pure
+        #: function of (cluster, n), so a rolled-back password change draws nothing for good.
+        self.salts_drawn = 0
         #: membership.py's memo of membership closures, valid while ``_roles`` and
         #: ``_by_member`` are the maps it records (a change replaces them); not part of the value.
         self.membership_memo: Any = None
@@ -167,8 +171,16 @@ class Catalog:
         new.databases = self.databases
         new.extensions = self.extensions
         new.next_oid = self.next_oid
+        new.salts_drawn = self.salts_drawn
+        new.membership_memo = self.membership_memo
         new.settings = self.settings
         new.tables = self.tables
+        return new
+
+    def with_salts_drawn(self, count: int) -> Catalog:
+        """This catalog, having drawn ``count`` salts in all."""
+        new = self._copy()
+        new.salts_drawn = count
         return new
 
     def _put(self, grant: Grant) -> None:
@@ -345,6 +357,7 @@ class Catalog:
             dict(self._roles.items()),
             dict(self._grants.items()),
             self.next_oid,
+            self.salts_drawn,
             self.settings,
             dict(self.tables),
             self.databases,

@@ -23,11 +23,14 @@ class Database:
         self,
         version: EngineVersion,
         bootstrap: Callable[[], Catalog],
-        salt: Callable[[], bytes],
+        salt: Callable[[int], bytes],
     ) -> None:
         self.version = version
         self._bootstrap = bootstrap
         self._catalog: Catalog | None = None
+        #: The catalog the bootstrap made (None before it ran).
+        self._initial: Catalog | None = None
+        #: The cluster's n-th SCRAM salt: a pure function of n (the count is in the catalog).
         self.salt = salt
         #: Serialises statements of all sessions on this cluster.
         self.lock = threading.RLock()
@@ -40,7 +43,7 @@ class Database:
             # (the later bootstrap would replace a catalog the other had already committed to).
             with self.lock:
                 if self._catalog is None:
-                    self._catalog = self._bootstrap()
+                    self._catalog = self._initial = self._bootstrap()
                 catalog = self._catalog
         return catalog
 
@@ -48,9 +51,18 @@ class Database:
     def bootstrapped(self) -> bool:
         return self._catalog is not None
 
+    @property
+    def pristine(self) -> bool:
+        """Bootstrapped, and nothing committed since."""
+        return self._catalog is not None and self._catalog is self._initial
+
     def reset(self) -> None:
         """Forget the catalog: the next use bootstraps it again."""
-        self._catalog = None
+        self._catalog = self._initial = None
+
+    def restore_pristine(self, catalog: Catalog) -> None:
+        """Put back a catalog as its bootstrap made it (a snapshot's)."""
+        self._catalog = self._initial = catalog
 
     def commit(self, catalog: Catalog) -> None:
         self._catalog = catalog

@@ -283,7 +283,7 @@ class Session:
             inner = Result(tag, (), None, tuple(notices))
             result = Result(tag, (), None, inner.notices, (inner,))
         if ctx.catalog is not catalog:
-            db.commit(ctx.catalog)
+            db.commit(ctx.finished_catalog())
         else:
             # Nothing changed (GRANT of a membership held, DROP ROLE IF EXISTS of nothing...).
             # The handler is a function of the statement, the catalog, the two identities,
@@ -453,7 +453,7 @@ class Session:
             session_user=self._session_user,
             current_user=self._current_user,
             gucs=self._effective_gucs(),
-            salt=self._db.salt,
+            salt_at=self._db.salt,
             notices=notices,
         )
 
@@ -518,7 +518,7 @@ class Session:
             tag = objects.unmodelled(ctx, stmt)
         else:  # pragma: no cover - every classified type is handled above
             raise UnsupportedByEmulator(f"{type(stmt).__name__} is not emulated")
-        tx.work = ctx.catalog
+        tx.work = ctx.finished_catalog()
         return Result(tag=tag, columns=columns, rows=rows, notices=tuple(notices))
 
     def _grant(self, ctx: ExecContext, stmt: st.GrantRole) -> str:

@@ -17,7 +17,6 @@ after authentication and after ``NOLOGIN``; the reserved slots, before the datab
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -157,11 +156,10 @@ def run_real(server: LimitsPgServer) -> list[Result]:
 
 def run_emulated(major: int) -> list[Result]:
     version = VERSIONS[major]
-    counter = itertools.count()
     database = Database(
         version,
         lambda: bootstrap_catalog(version.major, "postgres", None),
-        salt=lambda: next(counter).to_bytes(16, "big"),
+        salt=lambda n: n.to_bytes(16, "big"),
     )
     config = EngineConfig(version, {**engine_defaults(version), **EMULATED_LIMITS[major]})
     setup = Session(database, lambda: config, "rdsadmin")

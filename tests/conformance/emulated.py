@@ -7,7 +7,6 @@ to on error, released on success), and the outcomes in the recording's format.
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 from aurora_sec.aws.rds.configuration import engine_defaults
@@ -28,11 +27,10 @@ VERSIONS = {15: EngineVersion(15, 4), 16: EngineVersion(16, 4)}
 
 def new_session(major: int, user: str = "rdsadmin") -> Session:
     version = VERSIONS[major]
-    counter = itertools.count()
     database = Database(
         version,
         lambda: bootstrap_catalog(version.major, "postgres", None),
-        salt=lambda: next(counter).to_bytes(16, "big"),
+        salt=lambda n: n.to_bytes(16, "big"),
     )
     config = EngineConfig(version, engine_defaults(version))
     return Session(database, lambda: config, user)

@@ -593,13 +593,19 @@ class RdsBackend:
                     catalog = database.catalog
                     master = catalog.get(cluster.master_username)
                     if master is not None:
+                        draw = catalog.salts_drawn
                         stored = self._stored_master_password(
                             updated,
                             EngineConfig(
                                 updated.engine_version, engine_defaults(updated.engine_version)
                             ).password_encryption,
+                            draw,
                         )
-                        database.commit(catalog.replace_role(attrs.evolve(master, password=stored)))
+                        database.commit(
+                            catalog.replace_role(
+                                attrs.evolve(master, password=stored)
+                            ).with_salts_drawn(draw + 1)
+                        )
         if "engine_version" in changes:
             for iid in cluster.members:
                 self.instances[iid] = attrs.evolve(self.instances[iid], engine_version=version)
@@ -1079,7 +1085,7 @@ class RdsBackend:
                 database = Database(
                     cluster.engine_version,
                     lambda: self._bootstrap(resource_id),
-                    salt=lambda: self._account.ids.token("scram-salt", 16),
+                    salt=lambda n: self._account.ids.derive(f"scram-salt:{resource_id}:{n}", 16),
                 )
                 self.databases[resource_id] = database
             return database
@@ -1097,15 +1103,21 @@ class RdsBackend:
             self._stored_master_password(cluster, encryption),
         )
 
-    def _stored_master_password(self, cluster: Cluster, encryption: str) -> StoredPassword | None:
+    def _stored_master_password(
+        self, cluster: Cluster, encryption: str, draw: int | None = None
+    ) -> StoredPassword | None:
+        """The master user's rolpassword: at bootstrap (``draw`` None), or when
+        ModifyDBCluster sets it (``draw``: the catalog's next salt number)."""
         if cluster.master_password is None:
             return None
         plain = cluster.master_password.reveal()
         if encryption == "md5":
             return StoredPassword("md5", secret=md5_secret(plain, cluster.master_username))
-        return StoredPassword(
-            "scram-sha-256", plain=Secret(plain), salt=self._account.ids.token("scram-salt", 16)
-        )
+        # a pure function of the cluster (and the draw): building the catalog on first use,
+        # or again after a restore, moves no counter of the account
+        what = "bootstrap" if draw is None else str(draw)
+        salt = self._account.ids.derive(f"scram-salt:{cluster.resource_id}:{what}", 16)
+        return StoredPassword("scram-sha-256", plain=Secret(plain), salt=salt)
 
     # ------------------------------------------------------------- TLS and servers ------
 

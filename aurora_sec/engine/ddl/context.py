@@ -29,9 +29,27 @@ class ExecContext:
     current_user: int
     #: The session's GUC values (password_encryption, createrole_self_grant, ...).
     gucs: Mapping[str, str]
-    #: Deterministic salt bytes for SCRAM secrets.
-    salt: Callable[[], bytes]
+    #: The cluster's n-th SCRAM salt (a pure function of n): see :meth:`salt`.
+    salt_at: Callable[[int], bytes]
     notices: list[ServerMessage] = attrs.field(factory=list)
+    #: Salts this statement drew, on top of the catalog's ``salts_drawn`` when it began.
+    salts_used: int = 0
+    salt_base: int = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.salt_base = self.catalog.salts_drawn
+
+    def salt(self) -> bytes:
+        """The next salt for a SCRAM secret. The count lives in the catalog
+        (:meth:`finished_catalog`), so a statement that fails draws nothing for good."""
+        self.salts_used += 1
+        return self.salt_at(self.salt_base + self.salts_used - 1)
+
+    def finished_catalog(self) -> Catalog:
+        """The catalog the statement leaves, with the salts it drew counted."""
+        if not self.salts_used:
+            return self.catalog
+        return self.catalog.with_salts_drawn(self.salt_base + self.salts_used)
 
     # -- who is running ---------------------------------------------------------------
 
