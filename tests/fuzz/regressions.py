@@ -67,6 +67,13 @@ CORPUS: list[dict[str, Any]] = [
     },
     {
         "target": "execute",
+        "sql": "ALTER ROLE app PASSWORD 'new-secret'; DROP ROLE nosuch",
+        "expect": "42704",
+        "why": "snapshot changed: the rolled-back password change had drawn a SCRAM salt from "
+        "an account counter (found by the atheris harness)",
+    },
+    {
+        "target": "execute",
         "sql": "DO $$ BEGIN " + "BEGIN " * 3000 + "NULL; " + "END; " * 3000 + "END $$",
         "expect": "54001",
         "why": "(seed) a DO block nested deeper than PL/pgSQL's stack",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import aurora_sec
 from aurora_sec.aws.account import Account
-from aurora_sec.errors import AwsError, PostgresError
+from aurora_sec.errors import AwsError, ConnectionFailed, PostgresError
+from aurora_sec.testing.clusters import make_cluster
 
 
 def prepared() -> Account:
@@ -114,3 +117,42 @@ def test_refused_calls_leave_equal_snapshots(calls: list[tuple[str, str]]) -> No
     assert after.rds == before.rds
     assert after.databases == before.databases
     assert after.iam == before.iam
+
+
+def test_first_use_is_not_a_change() -> None:
+    """Building a cluster's catalog and its TLS identity on first use moves nothing a snapshot
+    holds: a refused first connection leaves an equal snapshot (found by the atheris harness
+    with a password change rolled back: salts and serials were drawn from counters)."""
+    acct = aurora_sec.Account(seed=5)
+    handle = make_cluster(
+        acct,
+        engine_version="15.4",
+        parameters={},
+        security_group_cidrs=["0.0.0.0/0"],
+        instance_class="db.r6g.large",
+        identifier="c",
+    )
+    before = acct.snapshot()
+    with pytest.raises(ConnectionFailed, match="password authentication failed"):
+        aurora_sec.Client(acct, ip="203.0.113.9").connect(
+            f"host={handle.endpoint} user=postgres password=wrong sslmode=require"
+        )
+    assert acct.snapshot() == before
+    session = acct.session("c")
+    with pytest.raises(PostgresError, match="does not exist"):
+        session.execute("ALTER ROLE postgres PASSWORD 'new-secret-1'; DROP ROLE nosuch")
+    assert acct.snapshot() == before
+    session.execute("ALTER ROLE postgres PASSWORD 'new-secret-1'")
+    changed = acct.snapshot()
+    assert changed != before
+    # back to the pristine catalog: the master password works again, the new one does not
+    acct.restore(before)
+    assert acct.snapshot() == before
+    client = aurora_sec.Client(acct, ip="203.0.113.9")
+    dsn = f"host={handle.endpoint} user=postgres sslmode=require password="
+    client.connect(dsn + handle.master_password).close()
+    with pytest.raises(ConnectionFailed, match="password authentication failed"):
+        client.connect(dsn + "new-secret-1")
+    # the same change made again draws the same salt: branches replay byte for byte
+    acct.session("c").execute("ALTER ROLE postgres PASSWORD 'new-secret-1'")
+    assert acct.snapshot() == changed
