@@ -355,6 +355,16 @@ MESSAGES: Mapping[str, tuple[Entry, ...]] = {
     "timestamp.invalid": (
         (10, "22007", 'invalid input syntax for type timestamp with time zone: "{value}"', None),
     ),
+    # datetime.c DateTimeParseError: DTERR_MD_FIELD_OVERFLOW (a month past 12, with the HINT
+    # 'Perhaps you need a different "datestyle" setting.') / DTERR_FIELD_OVERFLOW; then
+    # timestamptz_in's range check (conformance case "limits")
+    "timestamp.month_out_of_range": (
+        (10, "22008", 'date/time field value out of range: "{value}"', None),
+    ),
+    "timestamp.field_out_of_range": (
+        (10, "22008", 'date/time field value out of range: "{value}"', None),
+    ),
+    "timestamp.out_of_range": ((10, "22008", 'timestamp out of range: "{value}"', None),),
     # -- transactions --------------------------------------------------------------------
     "tx.aborted": (
         (
