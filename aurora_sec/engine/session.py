@@ -16,7 +16,7 @@ replaced only when a statement succeeds. The committed catalog belongs to the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from aurora_sec.aws.rds.errors import UnsupportedByEmulator
@@ -40,6 +40,25 @@ if TYPE_CHECKING:
 __all__ = ["Session"]
 
 
+#: (statement, session user, current user, GUCs, configuration, tag, its notices)
+_Redo = tuple[
+    st.Statement, int, int, Mapping[str, str], EngineConfig, str, tuple[st.ServerMessage, ...]
+]
+#: The statements whose change a commit can replay (DO blocks replay their own statements).
+_REPLAYABLE = (
+    st.CreateRole,
+    st.AlterRole,
+    st.RenameRole,
+    st.DropRole,
+    st.GrantRole,
+    st.RevokeRole,
+    st.AlterRoleSet,
+    st.CreateExtension,
+    st.DropExtension,
+    st.Unmodelled,
+)
+
+
 class _Tx:
     """The state of the transaction in progress (mutable; one per transaction).
 
@@ -54,6 +73,7 @@ class _Tx:
         "explicit",
         "gucs",
         "local_undo",
+        "redo",
         "savepoints",
         "session_user",
         "work",
@@ -75,9 +95,12 @@ class _Tx:
         self.current_user = current_user
         self.session_user = session_user
         self.aborted = False
-        self.savepoints: list[tuple[str, Catalog, dict[str, str], int, int]] = []
+        self.savepoints: list[tuple[str, Catalog, dict[str, str], int, int, int]] = []
         #: SET LOCAL values to undo at the end of the transaction: name -> value before.
         self.local_undo: dict[str, str | None] = {}
+        #: Each statement that changed the catalog, with what it ran as and what it answered:
+        #: replayed on a newer committed catalog if another session committed first.
+        self.redo: list[_Redo] = []
 
 
 class Session:
@@ -346,8 +369,16 @@ class Session:
         assert tx is not None
         self._tx = None
         if commit and not tx.aborted and tx.work is not tx.base and self._db.catalog is not tx.base:
-            # Another session committed role changes since this transaction began: rather
-            # than lose one of the two, this one fails, as a serializable transaction would.
+            # Another session committed since this transaction began. Its changes are made
+            # again on the newer catalog, as PostgreSQL's row-level writes would have landed
+            # (READ COMMITTED): disjoint transactions both commit. When a statement would not
+            # do the same there (both touched the same role or grant), this one fails, as a
+            # serializable transaction would (docs/fidelity.md, "Concurrency").
+            rebased = self._replay(tx)
+            if rebased is not None:
+                tx.work = rebased
+                tx.base = self._db.catalog
+        if commit and not tx.aborted and tx.work is not tx.base and self._db.catalog is not tx.base:
             self._gucs = tx.gucs
             self._current_user = tx.current_user
             self._session_user = tx.session_user
@@ -422,7 +453,14 @@ class Session:
             name = stmt.savepoint
             if kind is st.TransactionKind.SAVEPOINT:
                 tx.savepoints.append(
-                    (name, tx.work, self._gucs, self._current_user, self._session_user)
+                    (
+                        name,
+                        tx.work,
+                        self._gucs,
+                        self._current_user,
+                        self._session_user,
+                        len(tx.redo),
+                    )
                 )
                 return stmt.tag
             index = next(
@@ -434,8 +472,9 @@ class Session:
             if kind is st.TransactionKind.RELEASE:
                 del tx.savepoints[index:]
                 return stmt.tag
-            _, work, saved_gucs, current, session = tx.savepoints[index]
+            _, work, saved_gucs, current, session, redo_length = tx.savepoints[index]
             del tx.savepoints[index + 1 :]
+            del tx.redo[redo_length:]
             tx.work = work
             self._gucs = saved_gucs
             self._current_user, self._session_user = current, session
@@ -479,24 +518,28 @@ class Session:
             return Result(tag=self._transaction(stmt, notices), notices=tuple(notices))
         config = self._config()
         ctx = self._context(notices)
+        mark = len(notices)
         aurora.check(ctx, stmt, config)
         rows: tuple[tuple[str | None, ...], ...] | None = None
         columns: tuple[str, ...] = ()
-        if isinstance(stmt, st.CreateRole):
-            tag = create_role(ctx, stmt)
-        elif isinstance(stmt, st.AlterRole):
-            tag = alter_role(ctx, stmt)
-        elif isinstance(stmt, st.RenameRole):
-            tag = rename_role(ctx, stmt)
-        elif isinstance(stmt, st.DropRole):
-            tag = drop_role(ctx, stmt)
-        elif isinstance(stmt, st.GrantRole):
-            tag = self._grant(ctx, stmt)
-        elif isinstance(stmt, st.RevokeRole):
-            tag = self._revoke(ctx, stmt)
-        elif isinstance(stmt, st.AlterRoleSet):
-            tag = alter_role_set(ctx, stmt)
-        elif isinstance(
+        if isinstance(stmt, _REPLAYABLE):
+            tag = self._change(ctx, stmt)
+            work = ctx.finished_catalog()
+            if work is not tx.work:
+                tx.redo.append(
+                    (
+                        stmt,
+                        ctx.session_user,
+                        ctx.current_user,
+                        ctx.gucs,
+                        config,
+                        tag,
+                        tuple(notices[mark:]),
+                    )
+                )
+                tx.work = work
+            return Result(tag=tag, columns=columns, rows=rows, notices=tuple(notices))
+        if isinstance(
             stmt,
             st.SetRole | st.ResetRole | st.SetSessionAuthorization | st.ResetSessionAuthorization,
         ):
@@ -509,17 +552,53 @@ class Session:
             tag, columns, rows = self._show(stmt)
         elif isinstance(stmt, st.SelectFunctions):
             tag, columns, rows = run_select(ctx, stmt, self._function_env(config))
-        elif isinstance(stmt, st.CreateExtension | st.DropExtension):
-            tag = objects.extension(ctx, stmt)
         elif isinstance(stmt, st.DoBlock):
             tag = self._do(stmt, notices)
             ctx.catalog = tx.work
-        elif isinstance(stmt, st.Unmodelled):
-            tag = objects.unmodelled(ctx, stmt)
         else:  # pragma: no cover - every classified type is handled above
             raise UnsupportedByEmulator(f"{type(stmt).__name__} is not emulated")
         tx.work = ctx.finished_catalog()
         return Result(tag=tag, columns=columns, rows=rows, notices=tuple(notices))
+
+    def _change(self, ctx: ExecContext, stmt: st.Statement) -> str:
+        """Run a statement that changes the catalog (one of ``_REPLAYABLE``) against ``ctx``."""
+        if isinstance(stmt, st.CreateRole):
+            return create_role(ctx, stmt)
+        if isinstance(stmt, st.AlterRole):
+            return alter_role(ctx, stmt)
+        if isinstance(stmt, st.RenameRole):
+            return rename_role(ctx, stmt)
+        if isinstance(stmt, st.DropRole):
+            return drop_role(ctx, stmt)
+        if isinstance(stmt, st.GrantRole):
+            return self._grant(ctx, stmt)
+        if isinstance(stmt, st.RevokeRole):
+            return self._revoke(ctx, stmt)
+        if isinstance(stmt, st.AlterRoleSet):
+            return alter_role_set(ctx, stmt)
+        if isinstance(stmt, st.CreateExtension | st.DropExtension):
+            return objects.extension(ctx, stmt)
+        assert isinstance(stmt, st.Unmodelled)
+        return objects.unmodelled(ctx, stmt)
+
+    def _replay(self, tx: _Tx) -> Catalog | None:
+        """The transaction's changes made again on the catalog committed now, or None when one
+        of its statements would not do there what it did (an error, another tag or notice:
+        the two transactions touched the same rows)."""
+        catalog = self._db.catalog
+        for stmt, session_user, current_user, settings, config, tag, notices in tx.redo:
+            ctx = ExecContext(
+                catalog, self.major, session_user, current_user, settings, self._db.salt
+            )
+            try:
+                aurora.check(ctx, stmt, config)
+                again = self._change(ctx, stmt)
+            except PostgresError:
+                return None
+            if again != tag or tuple(ctx.notices) != notices:
+                return None
+            catalog = ctx.finished_catalog()
+        return catalog
 
     def _grant(self, ctx: ExecContext, stmt: st.GrantRole) -> str:
         grantees = [ctx.resolve(ref) for ref in stmt.grantees]

@@ -322,5 +322,6 @@ def drop_role(ctx: ExecContext, stmt: DropRole) -> str:
         lines = _dependencies(ctx, role, oids)
         if lines:
             raise ctx.fail("drop.dependents", name=role.name, detail="\n".join(lines))
-    ctx.catalog = ctx.catalog.drop_roles(oids)
+    if oids:  # DROP ROLE IF EXISTS of nothing leaves the very same catalog
+        ctx.catalog = ctx.catalog.drop_roles(oids)
     return stmt.tag
