@@ -283,8 +283,8 @@ PGJDBC_TRANSITIONS: Mapping[tuple[str, str, Event, str], Action] = MappingProxyT
 
 #: The cipher suites a client offers in its ClientHello: OpenSSL's default list (libpq sets
 #: none; read from real libpq 15 with OpenSSL 3.0 and libpq 18 with OpenSSL 3.5, which offer
-#: the same, in tests/client_oracle/test_ciphers.py). UNCONFIRMED for pgjdbc: JSSE's default
-#: suites are taken to include the same ones.
+#: the same, in tests/client_oracle/test_ciphers.py). pgjdbc (JSSE) is given the same offer:
+#: it picked what libpq picked in every case tried by hand (PGJDBC_HANDSHAKE_FAILURE).
 CLIENT_OFFERED_SUITES: Final = frozenset(
     {
         "TLS_AES_256_GCM_SHA384",
@@ -331,8 +331,10 @@ LIBPQ_HANDSHAKE_FAILURE: Mapping[int, str] = MappingProxyType(
     }
 )
 
-#: pgjdbc's text for the same alert (UNCONFIRMED: JSSE's SSLHandshakeException message in
-#: pgjdbc's ``SSL error: `` wrapping, as for the protocol_version alert).
+#: pgjdbc's text for the same alert (SQLSTATE 08006; ``prefer`` does not fall back). Observed
+#: by hand with pgjdbc 42.7.13 on OpenJDK 17.0.15 against the real PostgreSQL 15 of
+#: tests/client_oracle/test_ciphers.py (JSSE's default suites there include every suite of
+#: Aurora's AllowedValues); not replayed by the suite, which runs no JVM.
 PGJDBC_HANDSHAKE_FAILURE: Final = "SSL error: Received fatal alert: handshake_failure"
 
 
