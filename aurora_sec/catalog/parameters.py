@@ -54,7 +54,9 @@ UNCONFIRMED (for docs/fidelity.md):
   rds.rds_superuser_reserved_connections (PostgreSQL's 0-262143), max_connections
   (``6-8388607``, the RDS for PostgreSQL range).
 * ssl_ciphers: one AllowedValues list (the aurora-postgresql11 one from S2) for every
-  version; S2 documents three cipher generations by minor.
+  version; S2 documents three cipher generations by minor. With no value the engine runs
+  with PostgreSQL's default list (S2: "defaults to all allowed cipher suites", no order
+  given); the server's choice of suite is aurora_sec/engine/server.py's.
 * Integer parameters accept RDS formulas (``LEAST({DBInstanceClassMemory/9531392},5000)``)
   without evaluating them.
 * ApplyType of the ssl_*_file paths (dynamic, as PostgreSQL's SIGHUP) and of

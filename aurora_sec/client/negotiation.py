@@ -44,7 +44,7 @@ connect uses Linux's ``strerror`` texts.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from types import MappingProxyType
 from typing import Final, Literal, Protocol
 
@@ -67,8 +67,11 @@ from aurora_sec.secrets import Secret
 from aurora_sec.versions import behaviour
 
 __all__ = [
+    "CLIENT_OFFERED_SUITES",
+    "LIBPQ_HANDSHAKE_FAILURE",
     "LIBPQ_METHOD_ORDER",
     "LIBPQ_TRANSITIONS",
+    "PGJDBC_HANDSHAKE_FAILURE",
     "PGJDBC_METHOD_ORDER",
     "PGJDBC_TRANSITIONS",
     "Accepted",
@@ -112,6 +115,8 @@ class Startup:
     tls_version: str | None = None
     application_name: str | None = None
     driver: Literal["libpq", "pgjdbc"] = "libpq"
+    #: The suite the handshake settled on (None: not encrypted, or not negotiated here).
+    tls_cipher: str | None = None
 
 
 @attrs.frozen
@@ -177,6 +182,11 @@ class ServerEndpoint(Protocol):
     @property
     def tls(self) -> TlsIdentity | None:
         """The chain, key and TLS versions the server presents (None: no SSL)."""
+        ...
+
+    def tls_cipher(self, tls_version: str, offered: Collection[str]) -> str | None:
+        """The suite the server picks from a client's ``offered`` ones (None: no shared
+        cipher, the handshake fails)."""
         ...
 
     def decide(self, startup: Startup) -> Verdict:
@@ -271,6 +281,63 @@ PGJDBC_TRANSITIONS: Mapping[tuple[str, str, Event, str], Action] = MappingProxyT
 )
 
 
+#: The cipher suites a client offers in its ClientHello: OpenSSL's default list (libpq sets
+#: none; read from real libpq 15 with OpenSSL 3.0 and libpq 18 with OpenSSL 3.5, which offer
+#: the same, in tests/client_oracle/test_ciphers.py). pgjdbc (JSSE) is given the same offer:
+#: it picked what libpq picked in every case tried by hand (PGJDBC_HANDSHAKE_FAILURE).
+CLIENT_OFFERED_SUITES: Final = frozenset(
+    {
+        "TLS_AES_256_GCM_SHA384",
+        "TLS_CHACHA20_POLY1305_SHA256",
+        "TLS_AES_128_GCM_SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384",
+        "ECDHE-RSA-AES256-GCM-SHA384",
+        "DHE-RSA-AES256-GCM-SHA384",
+        "ECDHE-ECDSA-CHACHA20-POLY1305",
+        "ECDHE-RSA-CHACHA20-POLY1305",
+        "DHE-RSA-CHACHA20-POLY1305",
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        "DHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-SHA384",
+        "ECDHE-RSA-AES256-SHA384",
+        "DHE-RSA-AES256-SHA256",
+        "ECDHE-ECDSA-AES128-SHA256",
+        "ECDHE-RSA-AES128-SHA256",
+        "DHE-RSA-AES128-SHA256",
+        "ECDHE-ECDSA-AES256-SHA",
+        "ECDHE-RSA-AES256-SHA",
+        "DHE-RSA-AES256-SHA",
+        "ECDHE-ECDSA-AES128-SHA",
+        "ECDHE-RSA-AES128-SHA",
+        "DHE-RSA-AES128-SHA",
+        "AES256-GCM-SHA384",
+        "AES128-GCM-SHA256",
+        "AES256-SHA256",
+        "AES128-SHA256",
+        "AES256-SHA",
+        "AES128-SHA",
+    }
+)
+
+#: libpq's text when the server answers the ClientHello with a handshake_failure alert (no
+#: shared cipher): ``SSL error: `` and OpenSSL's reason, which OpenSSL 3.2 renamed. Keyed by
+#: the libpq major, taking the OpenSSL a libpq of that major is usually built with (observed:
+#: Debian 12's libpq 15 with OpenSSL 3.0, psycopg's libpq 18 with OpenSSL 3.5).
+LIBPQ_HANDSHAKE_FAILURE: Mapping[int, str] = MappingProxyType(
+    {
+        10: "SSL error: sslv3 alert handshake failure",
+        18: "SSL error: ssl/tls alert handshake failure",
+    }
+)
+
+#: pgjdbc's text for the same alert (SQLSTATE 08006; ``prefer`` does not fall back). Observed
+#: by hand with pgjdbc 42.7.13 on OpenJDK 17.0.15 against the real PostgreSQL 15 of
+#: tests/client_oracle/test_ciphers.py (JSSE's default suites there include every suite of
+#: Aurora's AllowedValues); not replayed by the suite, which runs no JVM.
+PGJDBC_HANDSHAKE_FAILURE: Final = "SSL error: Received fatal alert: handshake_failure"
+
+
 def _libpq_action(family: str, sslmode: str, method: str, event: Event) -> Action:
     for f in (family, "*"):
         for mode in (sslmode, "*"):
@@ -328,6 +395,8 @@ class Attempt:
     events: tuple[str, ...]
     encrypted: bool = False
     error_lines: tuple[str, ...] = ()
+    #: The cipher suite the TLS handshake chose (None: no handshake completed).
+    cipher: str | None = None
 
 
 @attrs.frozen
@@ -348,6 +417,7 @@ class Outcome:
     address: str | None = None
     port: int | None = None
     certificate: CertCheck | None = None
+    cipher: str | None = None
 
     def psql_text(self) -> str | None:
         """What psql prints (libpq only)."""
@@ -601,6 +671,7 @@ def negotiate_libpq(
                 events: list[str] = []
                 encrypted = False
                 tls_version: str | None = None
+                cipher: str | None = None
                 check: CertCheck | None = None
                 error_lines: list[str] = []
                 action: Action | None = None
@@ -648,8 +719,17 @@ def negotiate_libpq(
                                 options.ssl_max_protocol_version if libpq.major >= 13 else None,
                                 tls.tls_versions,
                             )
+                            if tls_version is not None:
+                                cipher = endpoint.tls_cipher(tls_version, CLIENT_OFFERED_SUITES)
                             if tls_version is None:
                                 error_lines = _tls_failure_lines(libpq, options)
+                                check = None
+                            elif cipher is None:
+                                error_lines = [
+                                    LIBPQ_HANDSHAKE_FAILURE[
+                                        max(m for m in LIBPQ_HANDSHAKE_FAILURE if m <= libpq.major)
+                                    ]
+                                ]
                                 check = None
                             elif not check.ok:
                                 error_lines = list(check.lines)
@@ -670,13 +750,20 @@ def negotiate_libpq(
                         application_name=options.get("application_name")
                         or options.get("fallback_application_name"),
                         driver="libpq",
+                        tls_cipher=cipher if encrypted else None,
                     )
                     verdict = endpoint.decide(startup)
                     if isinstance(verdict, Accepted):
                         events.append("accepted")
                         attempts.append(
                             Attempt(
-                                display_host, address, port_number, method, tuple(events), encrypted
+                                display_host,
+                                address,
+                                port_number,
+                                method,
+                                tuple(events),
+                                encrypted,
+                                cipher=cipher if encrypted else None,
                             )
                         )
                         return Outcome(
@@ -694,6 +781,7 @@ def negotiate_libpq(
                             address,
                             port_number,
                             check,
+                            cipher if encrypted else None,
                         )
                     if isinstance(verdict, PasswordRequired):
                         events.append("password-required")
@@ -726,6 +814,7 @@ def negotiate_libpq(
                         tuple(events),
                         encrypted,
                         tuple(error_lines),
+                        cipher if encrypted else None,
                     )
                 )
                 if action == "retry-plaintext" and "plain" in methods:
@@ -805,6 +894,7 @@ def negotiate_pgjdbc(
             return _PgjdbcFailure("The connection attempt failed.", "08001", "timeout")
         encrypted = False
         tls_version: str | None = None
+        cipher: str | None = None
         check: CertCheck | None = None
         if method == "ssl":
             events.append("ssl-request")
@@ -840,6 +930,19 @@ def negotiate_pgjdbc(
                         )
                     )
                     return _PgjdbcFailure(text, "08006", "sql")
+                cipher = endpoint.tls_cipher(tls_version, CLIENT_OFFERED_SUITES)
+                if cipher is None:
+                    attempts.append(
+                        Attempt(
+                            host,
+                            address,
+                            port,
+                            method,
+                            (*events, "tls-failed"),
+                            error_lines=(PGJDBC_HANDSHAKE_FAILURE,),
+                        )
+                    )
+                    return _PgjdbcFailure(PGJDBC_HANDSHAKE_FAILURE, "08006", "sql")
                 check = checker.check_pgjdbc(
                     trust=settings.trust if not legacy or mode != "disable" else "none",
                     verify_host=settings.verify_host,
@@ -873,13 +976,20 @@ def negotiate_pgjdbc(
                 tls_version,
                 url.get("ApplicationName"),
                 "pgjdbc",
+                cipher if encrypted else None,
             )
         )
         if isinstance(verdict, Accepted):
             events.append("accepted")
             attempts.append(
                 Attempt(
-                    host, address, port, "ssl" if encrypted else "plain", tuple(events), encrypted
+                    host,
+                    address,
+                    port,
+                    "ssl" if encrypted else "plain",
+                    tuple(events),
+                    encrypted,
+                    cipher=cipher if encrypted else None,
                 )
             )
             return Outcome(
@@ -897,6 +1007,7 @@ def negotiate_pgjdbc(
                 address,
                 port,
                 check,
+                cipher if encrypted else None,
             )
         if isinstance(verdict, PasswordRequired):
             text = (

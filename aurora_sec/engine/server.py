@@ -6,6 +6,15 @@ the instance's configuration (``ssl``, ``rds.force_ssl``, TLS versions,
 ``rds.accepted_password_auth_method``) and the cluster's catalog; the TLS identity and the IAM
 token check are handed in by the control plane.
 
+Cipher suites (be-secure-openssl.c: ``ssl_ciphers`` goes to ``SSL_CTX_set_cipher_list``, which
+governs TLS 1.2 and older only, and ``ssl_prefer_server_ciphers`` is on, so the server's order
+wins): below TLS 1.3 the suite is the first of the server's list that the client offers and
+the certificate's key type can sign (:func:`choose_cipher`); none gives OpenSSL's ``no shared
+cipher`` and a handshake_failure alert. Aurora's ``ssl_ciphers`` is comma-separated and
+mixes OpenSSL and IANA names (:data:`IANA_TO_OPENSSL`); with no value the server runs with
+PostgreSQL's default ``HIGH:MEDIUM:+3DES:!aNULL`` (:data:`TLS12_SUITES`'s order). Checked
+against real PostgreSQL 15 in tests/client_oracle/test_ciphers.py.
+
 Authentication (auth.c ``CheckPWChallengeAuth``): on an ``md5`` line, an md5-stored password
 gets the MD5 challenge and anything else SCRAM; a wrong password, a missing role, a missing or
 expired password all give ``password authentication failed for user "x"`` (28P01). With
@@ -38,7 +47,7 @@ import hashlib
 import os
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from types import MappingProxyType
 from typing import Final
 
@@ -56,11 +65,17 @@ from aurora_sec.engine.session import Session
 from aurora_sec.versions import behaviour
 
 __all__ = [
+    "IANA_TO_OPENSSL",
     "RESERVED_SLOT_MESSAGES",
+    "TLS12_SUITES",
+    "TLS13_SUITES",
     "ConnectionSlots",
     "InstanceServer",
     "SlotLimits",
-    "cipher_for",
+    "Suite",
+    "choose_cipher",
+    "cipher_bits",
+    "server_ciphers",
     "server_tls_versions",
 ]
 
@@ -240,11 +255,126 @@ def server_tls_versions(config: EngineConfig) -> tuple[str, ...]:
     return _TLS_ORDER[lo : hi + 1]
 
 
-def cipher_for(tls_version: str | None, ecdsa: bool) -> str:
-    """The suite an OpenSSL 3 server picks first for a modern client (UNCONFIRMED for Aurora)."""
+@attrs.frozen
+class Suite:
+    """A TLS 1.0-1.2 cipher suite as OpenSSL describes it (``openssl ciphers -v``): the
+    certificate key it needs (``Au=``), its key size (``pg_stat_ssl.bits``), and the oldest
+    protocol it runs on (the GCM, SHA-256 and SHA-384 suites need TLS 1.2)."""
+
+    auth: str  # "RSA" or "ECDSA"
+    bits: int
+    min_version: str
+
+
+#: The TLS 1.0-1.2 suites a client offers (libpq with OpenSSL 3.0 and 3.5, read from real
+#: clients by tests/client_oracle/test_ciphers.py), in the order OpenSSL 3.0 expands
+#: PostgreSQL's default ``ssl_ciphers`` (``HIGH:MEDIUM:+3DES:!aNULL``) restricted to them:
+#: the order a server with the default list prefers.
+TLS12_SUITES: Mapping[str, Suite] = MappingProxyType(
+    {
+        "ECDHE-ECDSA-AES256-GCM-SHA384": Suite("ECDSA", 256, "TLSv1.2"),
+        "ECDHE-RSA-AES256-GCM-SHA384": Suite("RSA", 256, "TLSv1.2"),
+        "DHE-RSA-AES256-GCM-SHA384": Suite("RSA", 256, "TLSv1.2"),
+        "ECDHE-ECDSA-CHACHA20-POLY1305": Suite("ECDSA", 256, "TLSv1.2"),
+        "ECDHE-RSA-CHACHA20-POLY1305": Suite("RSA", 256, "TLSv1.2"),
+        "DHE-RSA-CHACHA20-POLY1305": Suite("RSA", 256, "TLSv1.2"),
+        "ECDHE-ECDSA-AES128-GCM-SHA256": Suite("ECDSA", 128, "TLSv1.2"),
+        "ECDHE-RSA-AES128-GCM-SHA256": Suite("RSA", 128, "TLSv1.2"),
+        "DHE-RSA-AES128-GCM-SHA256": Suite("RSA", 128, "TLSv1.2"),
+        "ECDHE-ECDSA-AES256-SHA384": Suite("ECDSA", 256, "TLSv1.2"),
+        "ECDHE-RSA-AES256-SHA384": Suite("RSA", 256, "TLSv1.2"),
+        "DHE-RSA-AES256-SHA256": Suite("RSA", 256, "TLSv1.2"),
+        "ECDHE-ECDSA-AES128-SHA256": Suite("ECDSA", 128, "TLSv1.2"),
+        "ECDHE-RSA-AES128-SHA256": Suite("RSA", 128, "TLSv1.2"),
+        "DHE-RSA-AES128-SHA256": Suite("RSA", 128, "TLSv1.2"),
+        "ECDHE-ECDSA-AES256-SHA": Suite("ECDSA", 256, "TLSv1"),
+        "ECDHE-RSA-AES256-SHA": Suite("RSA", 256, "TLSv1"),
+        "DHE-RSA-AES256-SHA": Suite("RSA", 256, "TLSv1"),
+        "ECDHE-ECDSA-AES128-SHA": Suite("ECDSA", 128, "TLSv1"),
+        "ECDHE-RSA-AES128-SHA": Suite("RSA", 128, "TLSv1"),
+        "DHE-RSA-AES128-SHA": Suite("RSA", 128, "TLSv1"),
+        "AES256-GCM-SHA384": Suite("RSA", 256, "TLSv1.2"),
+        "AES128-GCM-SHA256": Suite("RSA", 128, "TLSv1.2"),
+        "AES256-SHA256": Suite("RSA", 256, "TLSv1.2"),
+        "AES128-SHA256": Suite("RSA", 128, "TLSv1.2"),
+        "AES256-SHA": Suite("RSA", 256, "TLSv1"),
+        "AES128-SHA": Suite("RSA", 128, "TLSv1"),
+    }
+)
+
+#: The IANA names in Aurora's ssl_ciphers AllowedValues as OpenSSL names (``openssl ciphers
+#: -stdname``); Aurora's other values are OpenSSL names already.
+IANA_TO_OPENSSL: Mapping[str, str] = MappingProxyType(
+    {
+        "TLS_RSA_WITH_AES_256_GCM_SHA384": "AES256-GCM-SHA384",
+        "TLS_RSA_WITH_AES_256_CBC_SHA": "AES256-SHA",
+        "TLS_RSA_WITH_AES_128_GCM_SHA256": "AES128-GCM-SHA256",
+        "TLS_RSA_WITH_AES_128_CBC_SHA256": "AES128-SHA256",
+        "TLS_RSA_WITH_AES_128_CBC_SHA": "AES128-SHA",
+        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256": "ECDHE-RSA-CHACHA20-POLY1305",
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384": "ECDHE-RSA-AES256-GCM-SHA384",
+        "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA": "ECDHE-RSA-AES256-SHA",
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256": "ECDHE-RSA-AES128-GCM-SHA256",
+        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256": "ECDHE-RSA-AES128-SHA256",
+        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA": "ECDHE-RSA-AES128-SHA",
+    }
+)
+
+#: OpenSSL's TLS 1.3 suites in its default server order (``SSL_CTX_set_ciphersuites`` is
+#: never called by PostgreSQL, so ssl_ciphers does not touch them), with their key sizes.
+TLS13_SUITES: Mapping[str, int] = MappingProxyType(
+    {
+        "TLS_AES_256_GCM_SHA384": 256,
+        "TLS_CHACHA20_POLY1305_SHA256": 256,
+        "TLS_AES_128_GCM_SHA256": 128,
+    }
+)
+
+#: The CA whose server certificates carry an ECDSA key (the others are RSA).
+_ECDSA_CAS: Final = frozenset({"rds-ca-ecc384-g1"})
+
+
+def server_ciphers(config: EngineConfig) -> tuple[str, ...]:
+    """The server's TLS 1.0-1.2 suites in its order of preference (``ssl_prefer_server_ciphers``
+    is on): Aurora's comma-separated ``ssl_ciphers`` as OpenSSL names, or, when the parameter
+    has no value, PostgreSQL's default list. Names OpenSSL does not know are skipped, as
+    ``SSL_CTX_set_cipher_list`` skips them."""
+    text = (config.gucs.get("ssl_ciphers") or "").strip()
+    if not text:
+        return tuple(TLS12_SUITES)
+    chosen: list[str] = []
+    for item in text.split(","):
+        name = IANA_TO_OPENSSL.get(item.strip(), item.strip())
+        if name in TLS12_SUITES and name not in chosen:
+            chosen.append(name)
+    return tuple(chosen)
+
+
+def choose_cipher(
+    tls_version: str,
+    ciphers: Sequence[str],
+    ca_identifier: str | None,
+    offered: Collection[str],
+) -> str | None:
+    """The suite the server picks (None: ``no shared cipher``): for TLS 1.3 OpenSSL's first
+    default suite the client offers; below, the first of the server's ``ciphers`` that the
+    client offers, that the certificate's key can sign and that runs on ``tls_version``."""
     if tls_version == "TLSv1.3":
-        return "TLS_AES_256_GCM_SHA384"
-    return "ECDHE-ECDSA-AES256-GCM-SHA384" if ecdsa else "ECDHE-RSA-AES256-GCM-SHA384"
+        return next((name for name in TLS13_SUITES if name in offered), None)
+    auth = "ECDSA" if ca_identifier in _ECDSA_CAS else "RSA"
+    rank = _TLS_ORDER.index(tls_version) if tls_version in _TLS_ORDER else 2
+    for name in ciphers:
+        suite = TLS12_SUITES[name]
+        if suite.auth == auth and name in offered and _TLS_ORDER.index(suite.min_version) <= rank:
+            return name
+    return None
+
+
+def cipher_bits(cipher: str) -> int:
+    """``pg_stat_ssl.bits`` of a suite."""
+    if cipher in TLS13_SUITES:
+        return TLS13_SUITES[cipher]
+    return TLS12_SUITES[cipher].bits
 
 
 def _expired(valid_until: str | None, now: _dt.datetime) -> bool:
@@ -284,6 +414,7 @@ class InstanceServer:
         # what this configuration implies, computed once per configuration object
         self._derived: tuple[EngineConfig, SlotLimits] | None = None
         self._identity: tuple[EngineConfig, TlsIdentity | None] | None = None
+        self._cipher_list: tuple[EngineConfig, tuple[str, ...]] | None = None
 
     def _current(self) -> tuple[EngineConfig, SlotLimits]:
         """The configuration in force and its connection limits."""
@@ -312,6 +443,24 @@ class InstanceServer:
             known = (config, identity)
             self._identity = known
         return known[1]
+
+    def _ciphers(self, config: EngineConfig) -> tuple[str, ...]:
+        known = self._cipher_list
+        if known is None or known[0] is not config:
+            known = (config, server_ciphers(config))
+            self._cipher_list = known
+        return known[1]
+
+    def tls_cipher(self, tls_version: str, offered: Collection[str]) -> str | None:
+        """The suite this server picks in a handshake at ``tls_version`` with a client
+        offering ``offered`` (None: the handshake fails, ``no shared cipher``)."""
+        identity = self.tls
+        return choose_cipher(
+            tls_version,
+            self._ciphers(self._current()[0]),
+            identity.ca_identifier if identity is not None else None,
+            offered,
+        )
 
     def decide(self, startup: Startup) -> Verdict:
         """The verdict on a StartupMessage; an accepted one holds a slot until closed."""
@@ -399,12 +548,20 @@ class InstanceServer:
             return Fatal("3D000", f'database "{dbname}" does not exist')
         ssl_state = None
         if ssl:
-            identity = self.tls
-            ecdsa = identity is not None and identity.ca_identifier == "rds-ca-ecc384-g1"
+            version = startup.tls_version or "TLSv1.2"
+            cipher = startup.tls_cipher
+            if cipher is None:
+                identity = self.tls
+                cipher = choose_cipher(
+                    version,
+                    self._ciphers(config),
+                    identity.ca_identifier if identity is not None else None,
+                    TLS12_SUITES.keys() | TLS13_SUITES.keys(),
+                )
             ssl_state = SslState(
-                version=startup.tls_version or "TLSv1.2",
-                cipher=cipher_for(startup.tls_version, ecdsa),
-                bits=256,
+                version=version,
+                cipher=cipher or "",
+                bits=cipher_bits(cipher) if cipher else 0,
             )
         session = Session(self._database, self._config, user, dbname=dbname, ssl=ssl_state)
         return Accepted(session, close=slot.release)

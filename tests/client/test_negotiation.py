@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import attrs
 import pytest
@@ -34,6 +34,7 @@ from aurora_sec.client.negotiation import (
     negotiate_pgjdbc,
     tls_version_between,
 )
+from aurora_sec.engine.server import TLS12_SUITES, choose_cipher
 from aurora_sec.errors import ConnectionFailed
 
 UTC = dt.UTC
@@ -76,6 +77,11 @@ class Server:
     @property
     def accepts_ssl(self) -> bool:
         return self.tls is not None
+
+    def tls_cipher(self, tls_version: str, offered: Collection[str]) -> str | None:
+        """As a server with PostgreSQL's default ssl_ciphers picks."""
+        ca = self.tls.ca_identifier if self.tls is not None else None
+        return choose_cipher(tls_version, tuple(TLS12_SUITES), ca, offered)
 
     def decide(self, startup: Startup) -> Accepted | Fatal | PasswordRequired:
         self.seen.append(startup)

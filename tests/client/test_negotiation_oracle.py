@@ -14,7 +14,7 @@ import datetime as dt
 import itertools
 import os
 import pwd
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 
 import attrs
 import pytest
@@ -31,6 +31,7 @@ from aurora_sec.client.negotiation import (
     negotiate_libpq,
 )
 from aurora_sec.client.verify import CertificateChecker
+from aurora_sec.engine.server import TLS12_SUITES, choose_cipher
 from tests.client.fake_server import FakeServer, Verdict, running
 from tests.client.libpq_oracle import LIBPQ15, LIBPQ18, RealLibpq, in_fresh_thread
 
@@ -71,6 +72,11 @@ class Endpoint:
     tls: TlsIdentity | None
     decide_fn: Callable[[bool, str, str], Verdict]
     accepts_direct_ssl: bool = False
+
+    def tls_cipher(self, tls_version: str, offered: Collection[str]) -> str | None:
+        """As a server with PostgreSQL's default ssl_ciphers picks."""
+        ca = self.tls.ca_identifier if self.tls is not None else None
+        return choose_cipher(tls_version, tuple(TLS12_SUITES), ca, offered)
 
     def decide(self, startup: object) -> Accepted | Fatal:
         verdict = self.decide_fn(startup.encrypted, startup.user, startup.database)  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import pathlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import attrs
@@ -29,6 +29,7 @@ from aurora_sec.client.negotiation import (
     negotiate_pgjdbc,
 )
 from aurora_sec.client.verify import CertificateChecker
+from aurora_sec.engine.server import TLS12_SUITES, choose_cipher
 from tests.client.pgjdbc_world import SERVER_KINDS, build_world, server_decide
 
 RECORDED = json.loads(
@@ -46,6 +47,11 @@ class Twin:
     tls: TlsIdentity | None
     kind: str
     accepts_direct_ssl: bool = False
+
+    def tls_cipher(self, tls_version: str, offered: Collection[str]) -> str | None:
+        """As a server with PostgreSQL's default ssl_ciphers picks."""
+        ca = self.tls.ca_identifier if self.tls is not None else None
+        return choose_cipher(tls_version, tuple(TLS12_SUITES), ca, offered)
 
     def decide(self, startup: Startup) -> Accepted | Fatal:
         verdict = server_decide(self.kind)(startup.encrypted, startup.user, startup.database)
