@@ -350,6 +350,34 @@ class Catalog:
         new.extensions = extensions
         return new
 
+    # -- what changed (concurrent commits) ---------------------------------------------------
+
+    def changed_rows(self, other: Catalog) -> set[tuple[object, ...]]:
+        """The rows (role by oid, role name, grant, role setting, table, extension, database)
+        that differ between this catalog and a later ``other``: what a transaction that went
+        from one to the other wrote, as PostgreSQL's row locks would see it."""
+        # Oids of roles created since this catalog are private to each transaction (on
+        # PostgreSQL two of them would differ): new roles count by name, and only rows of
+        # roles that exist here count by oid.
+        before = self._roles
+        rows: set[tuple[object, ...]] = set()
+        rows.update(("role", k) for k in _changed_keys(before, other._roles) if k in before)
+        rows.update(("name", k) for k in _changed_keys(self._by_name, other._by_name))
+        rows.update(
+            ("grant", k)
+            for k in _changed_keys(self._grants, other._grants)
+            if k[0] in before and k[1] in before
+        )
+        if self.settings != other.settings:
+            mine, theirs = set(self.settings), set(other.settings)
+            rows.update(("setting", r.role, r.database, r.name) for r in mine ^ theirs)
+        if self.tables != other.tables:
+            names = set(self.tables) | set(other.tables)
+            rows.update(("table", n) for n in names if self.tables.get(n) != other.tables.get(n))
+        rows.update(("extension", e) for e in self.extensions ^ other.extensions)
+        rows.update(("database", d) for d in self.databases ^ other.databases)
+        return rows
+
     # -- comparing (snapshots) -------------------------------------------------------------
 
     def _key(self) -> tuple[object, ...]:
@@ -373,3 +401,18 @@ class Catalog:
 
     def __repr__(self) -> str:
         return f"<Catalog {len(self._roles)} roles, {len(self._grants)} grants>"
+
+
+def _changed_keys(a: LayeredMap[Any, Any], b: LayeredMap[Any, Any]) -> set[Any]:
+    """Keys whose values differ between two maps (cheap when they share a base layer)."""
+    if a._base is b._base:
+        candidates: Iterable[Any] = set(a._top) | set(b._top)
+    else:
+        candidates = set(a) | set(b)
+    missing = object()
+    out = set()
+    for key in candidates:
+        x, y = a.get(key, missing), b.get(key, missing)
+        if x is not y and x != y:
+            out.add(key)
+    return out

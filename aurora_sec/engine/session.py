@@ -369,12 +369,15 @@ class Session:
         assert tx is not None
         self._tx = None
         if commit and not tx.aborted and tx.work is not tx.base and self._db.catalog is not tx.base:
-            # Another session committed since this transaction began. Its changes are made
-            # again on the newer catalog, as PostgreSQL's row-level writes would have landed
-            # (READ COMMITTED): disjoint transactions both commit. When a statement would not
-            # do the same there (both touched the same role or grant), this one fails, as a
-            # serializable transaction would (docs/fidelity.md, "Concurrency").
-            rebased = self._replay(tx)
+            # Another session committed since this transaction began. When the two wrote
+            # different rows, this one's statements are made again on the newer catalog, as
+            # PostgreSQL's row-level writes would have landed (READ COMMITTED): both commit.
+            # When they wrote the same rows (where PostgreSQL makes the second writer wait
+            # and then fail), or a statement would not answer the same there, this one fails,
+            # as a serializable transaction would (docs/fidelity.md, "Concurrency").
+            committed = self._db.catalog
+            disjoint = not (tx.base.changed_rows(tx.work) & tx.base.changed_rows(committed))
+            rebased = self._replay(tx) if disjoint else None
             if rebased is not None:
                 tx.work = rebased
                 tx.base = self._db.catalog

@@ -240,16 +240,24 @@ def test_concurrent_transactions_never_lose_a_commit(acct: Account) -> None:
     second.execute("BEGIN; CREATE ROLE from_second")
     assert reader.execute("SELECT count(*) FROM pg_roles WHERE rolname = 'from_first'").value == "0"
     assert first.execute("COMMIT").tag == "COMMIT"
+    # different rows: both commit (tests/engine/test_concurrent_commits.py has PostgreSQL's)
+    assert second.execute("COMMIT").tag == "COMMIT"
+    names = reader.execute(
+        "SELECT rolname FROM pg_roles WHERE rolname IN ('from_first', 'from_second')"
+    ).rows
+    assert names is not None and sorted(names) == [("from_first",), ("from_second",)]
+    # the same row: the later COMMIT fails and changes nothing
+    first.execute("BEGIN; ALTER ROLE from_second CONNECTION LIMIT 1")
+    second.execute("BEGIN; DROP ROLE from_second")
+    assert first.execute("COMMIT").tag == "COMMIT"
     err = _error(second, "COMMIT")
     assert (err.sqlstate, err.message) == (
         "40001",
         "could not serialize access due to concurrent update",
     )
     assert not second.in_transaction
-    names = reader.execute(
-        "SELECT rolname FROM pg_roles WHERE rolname IN ('from_first', 'from_second')"
-    ).rows
-    assert names == (("from_first",),)
+    limit = reader.execute("SELECT rolconnlimit FROM pg_roles WHERE rolname = 'from_second'")
+    assert limit.rows == (("1",),)
     # a read-only transaction commits whatever others did
     second.execute("BEGIN; SELECT current_user")
     first.execute("CREATE ROLE another")
