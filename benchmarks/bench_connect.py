@@ -41,6 +41,9 @@ import psycopg
 
 import aurora_sec as aurora
 
+# the real side borrows the suite's TLS server harness (tests/client_oracle)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 PASSWORD = "correct-horse-battery"
 CLIENT_IP = "198.51.100.9"
 
