@@ -111,7 +111,6 @@ class Catalog:
     __slots__ = (
         "_by_member",
         "_by_name",
-        "_by_pair",
         "_by_role",
         "_grants",
         "_roles",
@@ -141,7 +140,6 @@ class Catalog:
         self._grants: LayeredMap[tuple[int, int, int], Grant] = LayeredMap()
         self._by_member: LayeredMap[int, LayeredMap[Any, Grant]] = LayeredMap()
         self._by_role: LayeredMap[int, LayeredMap[Any, Grant]] = LayeredMap()
-        self._by_pair: LayeredMap[tuple[int, int], LayeredMap[Any, Grant]] = LayeredMap()
         for grant in grants:
             self._put(grant)
         self.next_oid = next_oid
@@ -163,7 +161,6 @@ class Catalog:
         new = object.__new__(Catalog)
         new._by_member = self._by_member
         new._by_name = self._by_name
-        new._by_pair = self._by_pair
         new._by_role = self._by_role
         new._grants = self._grants
         new._roles = self._roles
@@ -187,12 +184,6 @@ class Catalog:
         """Index ``grant`` in this (fresh, unshared) catalog's maps."""
         role, member, grantor = grant.role, grant.member, grant.grantor
         self._grants = self._grants.set((role, member, grantor), grant)
-        pair = (role, member)
-        by_pair = self._by_pair
-        rows = by_pair.get(pair)
-        self._by_pair = by_pair.set(
-            pair, LayeredMap.single(grantor, grant) if rows is None else rows.set(grantor, grant)
-        )
         by_member = self._by_member
         rows = by_member.get(member)
         key: tuple[int, int] = (role, grantor)
@@ -211,8 +202,6 @@ class Catalog:
         if key not in self._grants:
             return
         self._grants = self._grants.delete(key)
-        pair = (grant.role, grant.member)
-        self._by_pair = self._by_pair.set(pair, self._by_pair[pair].delete(grant.grantor))
         self._by_member = self._by_member.set(
             grant.member, self._by_member[grant.member].delete((grant.role, grant.grantor))
         )
@@ -251,14 +240,14 @@ class Catalog:
 
     def first_grant_between(self, role: int, member: int) -> Grant | None:
         """The first of :meth:`grants_between` (up to 15 there is at most one), or None."""
-        rows = self._by_pair.get((role, member))
-        if not rows:
-            return None
-        return next(iter(rows.values()))
+        return next(iter(self.grants_between(role, member)), None)
 
     def grants_between(self, role: int, member: int) -> Iterable[Grant]:
         """Every row making ``member`` a member of ``role`` (one per grantor)."""
-        return self._by_pair.get((role, member), _EMPTY).values()
+        rows = self._by_member.get(member)
+        if rows is None:
+            return ()
+        return [grant for (of, _), grant in rows.items() if of == role]
 
     # -- changing (each returns a new catalog) -------------------------------------------
 

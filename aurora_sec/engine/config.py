@@ -8,6 +8,7 @@ parameter groups or AWS APIs. Values are kept as the text PostgreSQL would show 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
@@ -54,8 +55,9 @@ class EngineConfig(Mapping[str, str]):
     def force_ssl(self) -> bool:
         return self.flag("rds.force_ssl")
 
-    @property
+    @functools.cached_property
     def restrict_password_commands(self) -> bool:
+        """Read once per configuration: every role statement asks."""
         return self.flag("rds.restrict_password_commands")
 
     @property

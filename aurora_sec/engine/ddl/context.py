@@ -35,9 +35,11 @@ class ExecContext:
     #: Salts this statement drew, on top of the catalog's ``salts_drawn`` when it began.
     salts_used: int = 0
     salt_base: int = attrs.field(init=False)
+    _start: Catalog = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         self.salt_base = self.catalog.salts_drawn
+        self._start = self.catalog
 
     def salt(self) -> bytes:
         """The next salt for a SCRAM secret. The count lives in the catalog
@@ -47,9 +49,14 @@ class ExecContext:
 
     def finished_catalog(self) -> Catalog:
         """The catalog the statement leaves, with the salts it drew counted."""
+        catalog = self.catalog
         if not self.salts_used:
-            return self.catalog
-        return self.catalog.with_salts_drawn(self.salt_base + self.salts_used)
+            return catalog
+        if catalog is self._start:  # pragma: no cover - a drawn salt is a stored password
+            return catalog.with_salts_drawn(self.salt_base + self.salts_used)
+        # the handler's new catalog is not published yet: count the draws in it, no copy
+        catalog.salts_drawn = self.salt_base + self.salts_used
+        return catalog
 
     # -- who is running ---------------------------------------------------------------
 
