@@ -101,16 +101,37 @@ def test_serve_answers_boto3_and_stops_cleanly(served: tuple[subprocess.Popen[st
     ]
 
 
+@pytest.fixture(scope="module")
+def awscli(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The awscli package from PyPI, installed into a folder of its own.
+
+    It pins docutils <= 0.19, which the suite's sphinx cannot share, and its own botocore:
+    so it is not in the test extra but installed here, apart, and run with that folder first
+    on its path (a few seconds; the package registry is reachable wherever the suite runs).
+    """
+    target = tmp_path_factory.mktemp("awscli")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "--no-input", "--target", str(target), "awscli"],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )  # fmt: skip
+    return target
+
+
 def test_awscli_get_caller_identity(
-    served: tuple[subprocess.Popen[str], str], tmp_path: Path
+    served: tuple[subprocess.Popen[str], str], tmp_path: Path, awscli: Path
 ) -> None:
     """The AWS CLI (awscli from PyPI) asks STS who it is, as Terraform's provider does first."""
     proc, url = served
+    env = _env(tmp_path)
+    env["PYTHONPATH"] = str(awscli)
     done = subprocess.run(
         [sys.executable, "-m", "awscli", "sts", "get-caller-identity", "--endpoint-url", url],
         capture_output=True,
         text=True,
-        env=_env(tmp_path),
+        env=env,
         timeout=120,
         check=False,
     )
