@@ -34,7 +34,7 @@ class _Broken(AuroraStateMachine):
 
 def test_the_invariants_catch_a_wrong_model() -> None:
     with pytest.raises(AssertionError):
-        run_state_machine_as_test(  # type: ignore[no-untyped-call]
+        run_state_machine_as_test(  # type: ignore[no-untyped-call,unused-ignore]
             _Broken,
             settings=settings(
                 max_examples=100,
