@@ -119,14 +119,18 @@ class World:
         assert membership.is_member(catalog, bottom, top, superuser_counts=False)
         return lambda _i: membership.is_member(catalog, bottom, top, superuser_counts=False)
 
-    def is_member_first(self, depth: int, n: int) -> Callable[[int], object]:
-        """The first question asked of each of ``n`` catalogs fresh from a change."""
+    def is_member_first(
+        self, depth: int, n: int, *, touch_member: bool = True
+    ) -> Callable[[int], object]:
+        """The first question asked of each of ``n`` catalogs fresh from a change: to the
+        member asked about (its closure must be walked again), or to a role outside the chain
+        (the closure is handed on with the memo)."""
         catalog = self.session.catalog
         bottom, top = self.oid("c0"), self.oid(f"c{depth - 1}")
-        fresh = [catalog.replace_role(catalog.role(bottom)) for _ in range(n)]
-        assert (
-            fresh[0].membership_memo is None or fresh[0].membership_memo.roles is not fresh[0].roles
-        )
+        membership.is_member(catalog, bottom, top, superuser_counts=False)  # memoised here
+        touched = bottom if touch_member else self.oid("postgres")
+        fresh = [catalog.replace_role(catalog.role(touched)) for _ in range(n)]
+        assert all(f.roles is not catalog.roles for f in fresh)
         return lambda i: membership.is_member(fresh[i], bottom, top, superuser_counts=False)
 
     def pg_has_role(self, depth: int) -> Callable[[int], object]:
@@ -205,6 +209,11 @@ def measure(
             f"is_member, first question, chain of {versus}",
             _median_us(small.is_member_first(s_depth, n), n),
             _median_us(large.is_member_first(deep, n), n),
+        )
+        add(
+            f"is_member, first question after another role's change, chain of {versus}",
+            _median_us(small.is_member_first(s_depth, n, touch_member=False), n),
+            _median_us(large.is_member_first(deep, n, touch_member=False), n),
         )
         add(
             f"SELECT pg_has_role, chain of {versus}",

@@ -98,6 +98,23 @@ class Table:
     acl: frozenset[tuple[int, str]] = frozenset()
 
 
+class MemoCarry:
+    """membership.py's memo handed on to a changed catalog: the closures it held, and the roles
+    the change touched (whose grants as a member, or whose attributes, changed). A closure that
+    reaches none of them is still the closure in the new catalog; membership.py checks that
+    before it reuses one."""
+
+    __slots__ = ("dirty", "sets")
+
+    def __init__(self, sets: Mapping[Any, frozenset[int]], dirty: frozenset[int]) -> None:
+        self.sets = sets
+        self.dirty = dirty
+
+
+#: Past this many touched roles a carried memo is dropped (a new catalog starts afresh).
+_MAX_DIRTY = 256
+
+
 class Catalog:
     """All roles, memberships, role settings and role-owned objects of a server.
 
@@ -173,6 +190,23 @@ class Catalog:
         new.settings = self.settings
         new.tables = self.tables
         return new
+
+    def _carried(self, touched: Iterable[int]) -> MemoCarry | None:
+        """This catalog's membership memo, for a catalog changed from it at ``touched``."""
+        memo = self.membership_memo
+        if isinstance(memo, MemoCarry):
+            sets, dirty = memo.sets, memo.dirty | frozenset(touched)
+        elif (
+            memo is not None
+            and getattr(memo, "roles", None) is self._roles
+            and getattr(memo, "by_member", None) is self._by_member
+        ):
+            sets, dirty = memo.sets, frozenset(touched)
+        else:
+            return None
+        if not sets or len(dirty) > _MAX_DIRTY:
+            return None
+        return MemoCarry(sets, dirty)
 
     def with_salts_drawn(self, count: int) -> Catalog:
         """This catalog, having drawn ``count`` salts in all."""
@@ -262,6 +296,7 @@ class Catalog:
         new._roles = self._roles.set(role.oid, role)
         new._by_name = self._by_name.set(role.name, role.oid)
         new.next_oid = self.next_oid + 1
+        new.membership_memo = self._carried(())  # no closure holds a new role
         return new, role
 
     def replace_role(self, role: Role) -> Catalog:
@@ -270,6 +305,7 @@ class Catalog:
         new._roles = self._roles.set(role.oid, role)
         if old.name != role.name:
             new._by_name = self._by_name.delete(old.name).set(role.name, role.oid)
+        new.membership_memo = self._carried((role.oid,))
         return new
 
     def drop_roles(self, oids: Iterable[int]) -> Catalog:
@@ -291,12 +327,14 @@ class Catalog:
             new._by_member = new._by_member.delete(oid)
             new._by_role = new._by_role.delete(oid)
         new.settings = tuple(s for s in self.settings if s.role not in gone)
+        new.membership_memo = self._carried(gone | {g.member for g in affected})
         return new
 
     def put_grant(self, grant: Grant) -> Catalog:
         """Insert or replace the (role, member, grantor) row."""
         new = self._copy()
         new._put(grant)
+        new.membership_memo = self._carried((grant.member,))
         return new
 
     def remove_grant(self, grant: Grant) -> Catalog:
@@ -304,6 +342,7 @@ class Catalog:
             return self
         new = self._copy()
         new._drop(grant)
+        new.membership_memo = self._carried((grant.member,))
         return new
 
     def set_setting(self, role: int, database: str | None, name: str, value: str | None) -> Catalog:

@@ -13,13 +13,16 @@ Superusers pass every test. Which rule applies is looked up in :data:`aurora_sec
 
 Closures are memoised per catalog value (each PostgreSQL backend keeps a similar cache in
 acl.c: the closure of one role per kind of recursion, flushed when memberships change). A
-:class:`~aurora_sec.engine.catalog.Catalog` never changes, and a change to its roles or grants
-replaces its role map and its by-member grant index with new objects; so the memo, kept in the
-catalog's ``membership_memo`` slot, records the two maps it was computed from and is discarded
-(a fresh one started) as soon as the catalog it is asked about holds others. A catalog derived
-by a change that touches neither (a role setting, a table) shares its parent's memo. Every
-memo entry is an immutable frozenset computed from immutable maps, so threads that read one
-catalog at once can share its memo: at worst two of them compute the same closure twice.
+:class:`~aurora_sec.engine.catalog.Catalog` never changes; the memo, kept in its
+``membership_memo`` slot, records the role map and by-member grant index it was computed from.
+A change to roles or grants makes a new catalog with new maps and hands the memo on
+(:class:`~aurora_sec.engine.catalog.MemoCarry`) with the roles it touched: the member of each
+grant put or removed, each role replaced or dropped. A handed-on closure that reaches none of
+them is the closure in the new catalog too (the walk would visit the same roles through the same
+grants), so it is reused; one that does is walked again. A catalog derived by a change that
+touches neither map (a role setting, a table) shares its parent's memo. Every memo entry is an
+immutable frozenset, so threads that read one catalog at once can share its memo: at worst two
+of them compute the same closure twice.
 :func:`closure` is the plain, uncached walk: the reference the memoised answers are tested
 against (tests/engine/test_membership_closure.py).
 """
@@ -29,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from aurora_sec.engine.catalog import Catalog, Grant, Role
+from aurora_sec.engine.catalog import Catalog, Grant, MemoCarry, Role
 from aurora_sec.versions import behaviour
 
 __all__ = ["Kind", "can_set_role", "closure", "has_privs", "is_admin", "is_member", "reachable"]
@@ -84,15 +87,36 @@ def closure(catalog: Catalog, start: int, follow: Follow | None = None) -> set[i
 
 
 class _Memo:
-    """Closures of one (role map, by-member grant index) pair, keyed by (start oid, kind)."""
+    """Closures of one (role map, by-member grant index) pair, keyed by (start oid, kind).
 
-    __slots__ = ("by_member", "roles", "sets", "size")
+    ``inherited``: the closures of the catalog this one was changed from, and ``dirty`` the
+    roles that change touched; one of them that reaches no dirty role is reused (adopted)."""
 
-    def __init__(self, roles: Mapping[int, Role], by_member: object) -> None:
+    __slots__ = ("by_member", "dirty", "inherited", "roles", "sets", "size")
+
+    def __init__(
+        self,
+        roles: Mapping[int, Role],
+        by_member: object,
+        inherited: Mapping[tuple[int, Kind], frozenset[int]] | None = None,
+        dirty: frozenset[int] = frozenset(),
+    ) -> None:
         self.roles = roles
         self.by_member = by_member
         self.sets: dict[tuple[int, Kind], frozenset[int]] = {}
         self.size = 0
+        self.inherited = inherited
+        self.dirty = dirty
+
+    def get(self, key: tuple[int, Kind]) -> frozenset[int] | None:
+        found = self.sets.get(key)
+        if found is None and self.inherited is not None:
+            found = self.inherited.get(key)
+            if found is not None:
+                if not self.dirty.isdisjoint(found):
+                    return None
+                self.store(key, found)
+        return found
 
     def store(self, key: tuple[int, Kind], value: frozenset[int]) -> None:
         cost = len(value) + _ENTRY_COST
@@ -106,34 +130,37 @@ class _Memo:
 def _memo(catalog: Catalog) -> _Memo:
     """The memo valid for ``catalog`` (a fresh one if its roles or grants changed)."""
     # getattr: a catalog copied without the slot (a spelled-out ``_copy``) starts a new memo
-    memo: _Memo | None = getattr(catalog, "membership_memo", None)
+    memo: object = getattr(catalog, "membership_memo", None)
     roles = catalog.roles
     by_member: Any = catalog._by_member
-    if memo is None or memo.roles is not roles or memo.by_member is not by_member:
-        memo = _Memo(roles, by_member)
-        catalog.membership_memo = memo
-    return memo
+    if isinstance(memo, _Memo) and memo.roles is roles and memo.by_member is by_member:
+        return memo
+    if isinstance(memo, MemoCarry):  # handed on by the change that made this catalog
+        fresh = _Memo(roles, by_member, memo.sets, memo.dirty)
+    else:
+        fresh = _Memo(roles, by_member)
+    catalog.membership_memo = fresh
+    return fresh
 
 
 def reachable(catalog: Catalog, start: int, kind: Kind = MEMBER) -> frozenset[int]:
     """``closure(catalog, start, follow)`` for the ``kind``'s follow rule, memoised."""
     memo = _memo(catalog)
-    sets = memo.sets
     key = (start, kind)
-    found = sets.get(key)
+    found = memo.get(key)
     if found is not None:
         return found
     follow = _FOLLOW[kind]
     get_role = catalog.roles.get
     grants_of_member = catalog.grants_of_member
-    borrow = bool(sets)  # a new memo has no closure to borrow from
+    borrow = bool(memo.sets) or memo.inherited is not None  # else nothing to borrow
     seen = {start}
     todo = [start]
     while todo:
         current = todo.pop()
         if borrow and current != start:
             # everything reachable from a role already memoised is in its closure
-            known = sets.get((current, kind))
+            known = memo.get((current, kind))
             if known is not None:
                 seen |= known
                 continue
@@ -162,7 +189,7 @@ def is_member(catalog: Catalog, member: int, role: int, *, superuser_counts: boo
         return True
     if member == role:
         return True
-    known = _memo(catalog).sets.get((member, MEMBER))
+    known = _memo(catalog).get((member, MEMBER))
     if known is None:
         # A one-off question about a new catalog, such as GRANT's loop check (is the granted
         # role a member of the grantee?), is often about a role that has no members at all:

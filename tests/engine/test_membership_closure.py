@@ -401,6 +401,25 @@ def test_a_change_that_touches_no_role_or_grant_keeps_the_memo() -> None:
     assert cat.membership_memo is memo
 
 
+def test_a_closure_is_handed_on_across_changes_that_do_not_reach_it() -> None:
+    """A change hands the memo on with the roles it touched: a closure reaching none of them
+    is reused as it is (the very same set), one reaching any of them is walked again."""
+    cat, (c0, c1, c2, c3) = _chain(3, extra=1)
+    assert membership.is_member(cat, c0, c2)
+    known = membership.reachable(cat, c0)
+    # another role's change (c3 is outside the chain), and a new role: handed on
+    later, _ = cat.replace_role(attrs.evolve(cat.role(c3), inherit=False)).add_role(Role(0, "x"))
+    assert membership.reachable(later, c0) is known
+    # a grant whose member is in the closure: walked again, and the new answer is right
+    grown = later.put_grant(Grant(c3, c1, 10))
+    assert membership.reachable(grown, c0) == known | {c3}
+    assert membership.is_member(grown, c0, c3)
+    # a role of the closure dropped: walked again
+    dropped = later.drop_roles([c2])
+    assert c2 not in membership.reachable(dropped, c0)
+    assert not membership.is_member(dropped, c0, c2)
+
+
 def test_a_rolled_back_transaction_leaves_the_committed_answers() -> None:
     acct = _cluster("16.4")
     s = acct.session("prod")
