@@ -20,7 +20,7 @@ import attrs
 from aurora_sec.errors import PostgresError
 from aurora_sec.versions import behaviour
 
-__all__ = ["IntegerParameter", "parse_int"]
+__all__ = ["IntegerParameter", "check_int", "parse_int", "show_int"]
 
 INT_MIN: Final = -(2**31)
 INT_MAX: Final = 2**31 - 1
@@ -165,3 +165,18 @@ def check_int(
             f"({parameter.low} .. {parameter.high})",
         )
     return None
+
+
+def show_int(text: str, parameter: IntegerParameter, major: int) -> str:
+    """What SHOW prints for an accepted value (guc.c ``_ShowOption``): a positive value in the
+    greatest unit that holds it exactly (``1024kB`` shows as ``1MB``), anything else bare."""
+    value, _ = parse_int(text, parameter, major)
+    if value is None:
+        return text
+    if value <= 0 or parameter.unit is None:
+        return str(value)
+    for unit, multiplier in _UNITS[parameter.unit]:
+        if multiplier <= 1.0 or value % int(multiplier) == 0:
+            shown = value // int(multiplier) if multiplier >= 1.0 else round(value / multiplier)
+            return f"{shown}{unit}"
+    return str(value)  # pragma: no cover - the base unit always matches

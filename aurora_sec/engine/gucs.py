@@ -13,7 +13,13 @@ from collections.abc import Callable, Mapping
 
 import attrs
 
-from aurora_sec.engine.guc_numbers import INT_MAX, IntegerParameter, check_int, parse_int
+from aurora_sec.engine.guc_numbers import (
+    INT_MAX,
+    IntegerParameter,
+    check_int,
+    parse_int,
+    show_int,
+)
 from aurora_sec.errors import PostgresError
 from aurora_sec.versions import behaviour
 
@@ -73,21 +79,26 @@ def _createrole_self_grant(value: str, major: int) -> tuple[str | None, Postgres
     return value, None
 
 
-def _integer(low: int, high: int, unit: str | None = None) -> Checker:
+def _integer(parameter: IntegerParameter) -> Checker:
     """An integer parameter (guc_numbers.parse_int); a unitless one is stored normalised."""
-    parameter = IntegerParameter(low, high, unit)
 
     def check(value: str, major: int) -> tuple[str | None, PostgresError | None]:
         err = check_int("{name}", value, parameter, major)
         if err is not None:
             return None, err
-        if unit is None:
+        if parameter.unit is None:
             number, _ = parse_int(value, parameter, major)
             return str(number), None
         return value, None
 
     return check
 
+
+#: Integer parameters with a unit: SHOW prints their values in the greatest exact unit.
+_UNIT_PARAMETERS: Mapping[str, IntegerParameter] = {
+    "work_mem": IntegerParameter(64, INT_MAX, "kB"),
+    "statement_timeout": IntegerParameter(0, INT_MAX, "ms"),
+}
 
 _ENTRIES = (
     Guc(
@@ -100,10 +111,21 @@ _ENTRIES = (
     Guc(
         "createrole_self_grant", "user", first_major=16, default="", checker=_createrole_self_grant
     ),
-    Guc("scram_iterations", "user", first_major=16, default="4096", checker=_integer(1, INT_MAX)),
-    Guc("work_mem", "user", default="4MB", checker=_integer(64, INT_MAX, "kB")),
+    Guc(
+        "scram_iterations",
+        "user",
+        first_major=16,
+        default="4096",
+        checker=_integer(IntegerParameter(1, INT_MAX)),
+    ),
+    Guc("work_mem", "user", default="4MB", checker=_integer(_UNIT_PARAMETERS["work_mem"])),
     Guc("search_path", "user", default='"$user", public'),
-    Guc("statement_timeout", "user", default="0", checker=_integer(0, INT_MAX, "ms")),
+    Guc(
+        "statement_timeout",
+        "user",
+        default="0",
+        checker=_integer(_UNIT_PARAMETERS["statement_timeout"]),
+    ),
     Guc("application_name", "user", default=""),
     Guc("log_min_messages", "superuser", default="warning"),
     Guc("log_statement", "superuser", default="none"),
@@ -153,6 +175,14 @@ _BOOLEAN_DISPLAY = {"1": "on", "0": "off", "true": "on", "false": "off", "on": "
 _BOOLEANS = frozenset(
     {"ssl", "rds.force_ssl", "rds.restrict_password_commands", "krb_caseins_users"}
 )
+
+
+def show(guc: Guc, value: str, major: int) -> str:
+    """A value set in the session (SET, ALTER ROLE ... SET) as SHOW prints it."""
+    parameter = _UNIT_PARAMETERS.get(guc.name)
+    if parameter is not None:
+        return show_int(value, parameter, major)
+    return value
 
 
 def display(guc: Guc, value: str) -> str:

@@ -693,7 +693,9 @@ class Session:
 
     def _show_value(self, name: str) -> str | None:
         if name in self._gucs:
-            return self._gucs[name]
+            current = self._gucs[name]
+            known = gucs.lookup(name, self.major)
+            return current if known is None else gucs.show(known, current, self.major)
         if name == "is_superuser":
             return "on" if self.catalog.role(self._current_user).superuser else "off"
         if name in ("role",):
