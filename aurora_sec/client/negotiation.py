@@ -250,17 +250,9 @@ LIBPQ_TRANSITIONS: Mapping[tuple[str, str, str, Event], Action] = MappingProxyTy
     }
 )
 
-#: pgjdbc (42.2.5+): the methods tried per sslmode (``ssl`` = SSLRequest first).
-PGJDBC_METHOD_ORDER: Mapping[str, tuple[Method, ...]] = MappingProxyType(
-    {
-        "disable": ("plain",),
-        "allow": ("plain", "ssl"),
-        "prefer": ("ssl", "plain"),
-        "require": ("ssl",),
-        "verify-ca": ("ssl",),
-        "verify-full": ("ssl",),
-    }
-)
+#: pgjdbc (42.2.5+): the methods tried per sslmode (``ssl`` = SSLRequest first): libpq's
+#: order; the drivers differ in what they do after a failure (the transitions below).
+PGJDBC_METHOD_ORDER: Mapping[str, tuple[Method, ...]] = LIBPQ_METHOD_ORDER
 
 #: pgjdbc: (sslmode, method, event, sqlstate or ``*``) -> action. Only 28000 makes
 #: ``prefer`` and ``allow`` try again; everything else is thrown at once.
