@@ -99,19 +99,49 @@ class Table:
 
 
 class MemoCarry:
-    """membership.py's memo handed on to a changed catalog: the closures it held, and the roles
-    the change touched (whose grants as a member, or whose attributes, changed). A closure that
+    """membership.py's memo handed on to a changed catalog: closures computed on an earlier
+    catalog of its history (``sets``, never mutated once handed on), and the roles touched
+    since (``dirty``: whose grants as a member, or whose attributes, changed). A closure that
     reaches none of them is still the closure in the new catalog; membership.py checks that
-    before it reuses one."""
+    before it reuses one. ``size`` is what the closures count against the memo's budget."""
 
-    __slots__ = ("dirty", "sets")
+    __slots__ = ("dirty", "sets", "size")
 
-    def __init__(self, sets: Mapping[Any, frozenset[int]], dirty: frozenset[int]) -> None:
+    def __init__(
+        self, sets: Mapping[Any, frozenset[int]], dirty: frozenset[int], size: int
+    ) -> None:
         self.sets = sets
         self.dirty = dirty
+        self.size = size
+
+    def handed_on(self, touched: frozenset[int]) -> MemoCarry | None:
+        """This carry, for a catalog changed again at ``touched``: O(1), unless the roles
+        touched since the closures were computed pass :data:`_MAX_DIRTY`; then the closures
+        that reach none of them are kept and the rest dropped, once."""
+        dirty = self.dirty | touched if touched else self.dirty
+        if len(dirty) <= _MAX_DIRTY:
+            return MemoCarry(self.sets, dirty, self.size)
+        return MemoCarry.consolidated(self.sets, dirty, {})
+
+    @staticmethod
+    def consolidated(
+        older: Mapping[Any, frozenset[int]],
+        dirty: frozenset[int],
+        newer: Mapping[Any, frozenset[int]],
+    ) -> MemoCarry | None:
+        """One carry of the closures of ``older`` that reach no ``dirty`` role, overlaid with
+        ``newer`` (closures computed after them, valid as they are); None if nothing is left."""
+        if dirty:
+            sets = {key: value for key, value in older.items() if dirty.isdisjoint(value)}
+        else:
+            sets = dict(older)
+        sets.update(newer)
+        if not sets:
+            return None
+        return MemoCarry(sets, frozenset(), sum(len(v) for v in sets.values()) + 8 * len(sets))
 
 
-#: Past this many touched roles a carried memo is dropped (a new catalog starts afresh).
+#: Past this many touched roles a carry's closures are filtered once (see MemoCarry).
 _MAX_DIRTY = 256
 
 
@@ -194,19 +224,15 @@ class Catalog:
     def _carried(self, touched: Iterable[int]) -> MemoCarry | None:
         """This catalog's membership memo, for a catalog changed from it at ``touched``."""
         memo = self.membership_memo
+        if memo is None:
+            return None
         if isinstance(memo, MemoCarry):
-            sets, dirty = memo.sets, memo.dirty | frozenset(touched)
-        elif (
-            memo is not None
-            and getattr(memo, "roles", None) is self._roles
-            and getattr(memo, "by_member", None) is self._by_member
-        ):
-            sets, dirty = memo.sets, frozenset(touched)
-        else:
+            return memo.handed_on(frozenset(touched))
+        handed_on = getattr(memo, "handed_on", None)
+        if handed_on is None:
             return None
-        if not sets or len(dirty) > _MAX_DIRTY:
-            return None
-        return MemoCarry(sets, dirty)
+        carry: MemoCarry | None = handed_on(self._roles, self._by_member, frozenset(touched))
+        return carry
 
     def with_salts_drawn(self, count: int) -> Catalog:
         """This catalog, having drawn ``count`` salts in all."""

@@ -15,12 +15,16 @@ Closures are memoised per catalog value (each PostgreSQL backend keeps a similar
 acl.c: the closure of one role per kind of recursion, flushed when memberships change). A
 :class:`~aurora_sec.engine.catalog.Catalog` never changes; the memo, kept in its
 ``membership_memo`` slot, records the role map and by-member grant index it was computed from.
-A change to roles or grants makes a new catalog with new maps and hands the memo on
+The walk is post-order, so the closure of every role it passes is kept too. A change to roles
+or grants makes a new catalog with new maps and hands the memo on
 (:class:`~aurora_sec.engine.catalog.MemoCarry`) with the roles it touched: the member of each
 grant put or removed, each role replaced or dropped. A handed-on closure that reaches none of
 them is the closure in the new catalog too (the walk would visit the same roles through the same
-grants), so it is reused; one that does is walked again. A catalog derived by a change that
-touches neither map (a role setting, a table) shares its parent's memo. Every memo entry is an
+grants), so it is reused; one that does is walked again, down to the closures above it that
+are still good. Handing on costs O(1) unless the catalog computed closures of its own (then
+they are merged with the inherited ones still good) or the touched roles pile up past a bound
+(then the inherited closures are filtered once). A catalog derived by a change that touches
+neither map (a role setting, a table) shares its parent's memo. Every memo entry is an
 immutable frozenset, so threads that read one catalog at once can share its memo: at worst two
 of them compute the same closure twice.
 :func:`closure` is the plain, uncached walk: the reference the memoised answers are tested
@@ -65,6 +69,8 @@ _SET_KIND: Final[dict[str, Kind]] = {"set-option": SET_GRANT, "member": MEMBER}
 #: :data:`_ENTRY_COST` for the entry itself (about 50 bytes a unit, so some 12 MB at most).
 MEMO_BUDGET: Final = 250_000
 _ENTRY_COST: Final = 8
+#: How many roles, summed over the closures one walk keeps, before it stops keeping them.
+_WALK_BUDGET: Final = 20_000
 
 
 def closure(catalog: Catalog, start: int, follow: Follow | None = None) -> set[int]:
@@ -89,24 +95,31 @@ def closure(catalog: Catalog, start: int, follow: Follow | None = None) -> set[i
 class _Memo:
     """Closures of one (role map, by-member grant index) pair, keyed by (start oid, kind).
 
-    ``inherited``: the closures of the catalog this one was changed from, and ``dirty`` the
-    roles that change touched; one of them that reaches no dirty role is reused (adopted)."""
+    ``sets``: every closure known good for this catalog (looked up first); ``fresh``: those
+    of them computed on this catalog; ``inherited`` (never mutated) with ``dirty``: the
+    closures handed on from an earlier catalog and the roles touched since, one of which
+    that reaches no dirty role is good here too (and is then put in ``sets``)."""
 
-    __slots__ = ("by_member", "dirty", "inherited", "roles", "sets", "size")
+    __slots__ = ("by_member", "dirty", "fresh", "inherited", "roles", "sets", "size")
 
     def __init__(
         self,
         roles: Mapping[int, Role],
         by_member: object,
-        inherited: Mapping[tuple[int, Kind], frozenset[int]] | None = None,
-        dirty: frozenset[int] = frozenset(),
+        carry: MemoCarry | None = None,
     ) -> None:
         self.roles = roles
         self.by_member = by_member
         self.sets: dict[tuple[int, Kind], frozenset[int]] = {}
-        self.size = 0
-        self.inherited = inherited
-        self.dirty = dirty
+        self.fresh: dict[tuple[int, Kind], frozenset[int]] = {}
+        if carry is None:
+            self.inherited: Mapping[tuple[int, Kind], frozenset[int]] | None = None
+            self.dirty: frozenset[int] = frozenset()
+            self.size = 0
+        else:
+            self.inherited = carry.sets
+            self.dirty = carry.dirty
+            self.size = carry.size
 
     def get(self, key: tuple[int, Kind]) -> frozenset[int] | None:
         found = self.sets.get(key)
@@ -115,16 +128,36 @@ class _Memo:
             if found is not None:
                 if not self.dirty.isdisjoint(found):
                     return None
-                self.store(key, found)
+                self.sets[key] = found
         return found
 
     def store(self, key: tuple[int, Kind], value: frozenset[int]) -> None:
         cost = len(value) + _ENTRY_COST
         if self.size + cost > MEMO_BUDGET:
             self.sets = {}
+            self.fresh = {}
+            self.inherited = None
             self.size = 0
         self.sets[key] = value
+        self.fresh[key] = value
         self.size += cost
+
+    def handed_on(
+        self, roles: Mapping[int, Role], by_member: object, touched: frozenset[int]
+    ) -> MemoCarry | None:
+        """What a catalog changed at ``touched`` from this memo's catalog inherits: the
+        inherited closures as they are when this catalog computed none (O(1)), else one
+        mapping of the inherited ones still good here and the ones computed here."""
+        if roles is not self.roles or by_member is not self.by_member:
+            return None
+        fresh = dict(self.fresh)  # one C-level copy: readers on other threads may add to it
+        inherited = self.inherited
+        if not fresh:
+            if inherited is None:
+                return None
+            return MemoCarry(inherited, self.dirty, self.size).handed_on(touched)
+        carry = MemoCarry.consolidated(inherited or {}, self.dirty, fresh)
+        return None if carry is None else carry.handed_on(touched)
 
 
 def _memo(catalog: Catalog) -> _Memo:
@@ -135,16 +168,22 @@ def _memo(catalog: Catalog) -> _Memo:
     by_member: Any = catalog._by_member
     if isinstance(memo, _Memo) and memo.roles is roles and memo.by_member is by_member:
         return memo
-    if isinstance(memo, MemoCarry):  # handed on by the change that made this catalog
-        fresh = _Memo(roles, by_member, memo.sets, memo.dirty)
-    else:
-        fresh = _Memo(roles, by_member)
-    catalog.membership_memo = fresh
-    return fresh
+    made = _Memo(roles, by_member, memo if isinstance(memo, MemoCarry) else None)
+    catalog.membership_memo = made
+    return made
 
 
 def reachable(catalog: Catalog, start: int, kind: Kind = MEMBER) -> frozenset[int]:
-    """``closure(catalog, start, follow)`` for the ``kind``'s follow rule, memoised."""
+    """``closure(catalog, start, follow)`` for the ``kind``'s follow rule, memoised.
+
+    The walk is post-order: a role's closure is itself and the closures of the roles its
+    followed grants lead to, so every role the walk passes gets its own closure memoised on
+    the way. After a change, a question about a role the change touched then walks only from
+    that role up to the first roles whose handed-on closures reach nothing the change
+    touched (in a chain: one step), not the whole chain again. Keeping every closure costs
+    the sum of their sizes (quadratic in a chain's length): past :data:`_WALK_BUDGET` roles
+    in all, the walk gives up keeping them and takes the plain walk (linear).
+    """
     memo = _memo(catalog)
     key = (start, kind)
     found = memo.get(key)
@@ -153,30 +192,58 @@ def reachable(catalog: Catalog, start: int, kind: Kind = MEMBER) -> frozenset[in
     follow = _FOLLOW[kind]
     get_role = catalog.roles.get
     grants_of_member = catalog.grants_of_member
-    borrow = bool(memo.sets) or memo.inherited is not None  # else nothing to borrow
-    seen = {start}
-    todo = [start]
-    while todo:
-        current = todo.pop()
-        if borrow and current != start:
-            # everything reachable from a role already memoised is in its closure
-            known = memo.get((current, kind))
+    done: dict[int, frozenset[int]] = {}
+    #: (role, the roles its followed grants lead to), in the order the walk entered them
+    stack: list[tuple[int, list[int]]] = []
+    entered: set[int] = set()
+    kept = 0
+
+    def enter(oid: int) -> None:
+        role = get_role(oid)
+        above: list[int] = []
+        if role is not None:
+            for grant in grants_of_member(oid):
+                if follow is None or follow(role, grant):
+                    above.append(grant.role)
+        entered.add(oid)
+        stack.append((oid, above))
+
+    enter(start)
+    while stack:
+        oid, above = stack[-1]
+        pending = None
+        for up in above:
+            if up in done:
+                continue
+            known = memo.get((up, kind))
             if known is not None:
-                seen |= known
+                done[up] = known
                 continue
-        role = get_role(current)
-        if role is None:
+            if up in entered:  # a loop (PostgreSQL refuses to make one): walk plainly
+                result = frozenset(closure(catalog, start, follow))
+                memo.store(key, result)
+                return result
+            pending = up
+            break
+        if pending is not None:
+            enter(pending)
             continue
-        for grant in grants_of_member(current):
-            if grant.role in seen:
-                continue
-            if follow is not None and not follow(role, grant):
-                continue
-            seen.add(grant.role)
-            todo.append(grant.role)
-    result = frozenset(seen)
-    memo.store(key, result)
-    return result
+        stack.pop()
+        entered.discard(oid)
+        if not above:
+            value = frozenset((oid,))
+        elif len(above) == 1:
+            value = done[above[0]] | {oid}
+        else:
+            value = frozenset((oid,)).union(*(done[up] for up in above))
+        done[oid] = value
+        memo.store((oid, kind), value)
+        kept += len(value)
+        if kept > _WALK_BUDGET:
+            result = frozenset(closure(catalog, start, follow))
+            memo.store(key, result)
+            return result
+    return done[start]
 
 
 def _superuser(catalog: Catalog, oid: int) -> bool:

@@ -420,6 +420,26 @@ def test_a_closure_is_handed_on_across_changes_that_do_not_reach_it() -> None:
     assert not membership.is_member(dropped, c0, c2)
 
 
+def test_closures_above_a_touched_role_are_reused_after_many_changes() -> None:
+    """The walk keeps the closure of every role it passes, and those closures are handed on
+    through any number of later changes (past the point where the touched roles are filtered
+    out once): a change to the bottom of a chain then walks one step, reusing the closure of
+    the role above, and every answer stays the walk's."""
+    cat, oids = _chain(50, extra=1)
+    bottom, above, outsider = oids[0], oids[1], oids[-1]
+    assert membership.is_member(cat, bottom, oids[49])
+    kept_above = membership.reachable(cat, above)
+    for i in range(600):  # unrelated changes: new roles, each granted the outsider
+        cat, new = cat.add_role(Role(0, f"n{i}"))
+        cat = cat.put_grant(Grant(outsider, new.oid, 10))
+        assert membership.is_member(cat, bottom, oids[49])
+    touched = cat.put_grant(Grant(outsider, bottom, 10))  # the bottom's own closure changes
+    assert membership.reachable(touched, above) is kept_above
+    assert membership.reachable(touched, bottom) == kept_above | {bottom, outsider}
+    for oid in (bottom, above, oids[25], outsider):
+        assert membership.reachable(touched, oid) == frozenset(membership.closure(touched, oid))
+
+
 def test_a_rolled_back_transaction_leaves_the_committed_answers() -> None:
     acct = _cluster("16.4")
     s = acct.session("prod")
