@@ -120,7 +120,7 @@ class MemoCarry:
         that reach none of them are kept and the rest dropped, once."""
         dirty = self.dirty | touched if touched else self.dirty
         if len(dirty) <= _MAX_DIRTY:
-            return MemoCarry(self.sets, dirty, self.size)
+            return self if dirty is self.dirty else MemoCarry(self.sets, dirty, self.size)
         return MemoCarry.consolidated(self.sets, dirty, {})
 
     @staticmethod
@@ -291,6 +291,11 @@ class Catalog:
 
     def grants_of_member(self, member: int) -> Iterable[Grant]:
         return self._by_member.get(member, _EMPTY).values()
+
+    def has_members(self, role: int) -> bool:
+        """Whether any grant makes some role a member of ``role``."""
+        rows = self._by_role.get(role)
+        return rows is not None and len(rows) > 0
 
     def grants_of_role(self, role: int) -> Iterable[Grant]:
         return self._by_role.get(role, _EMPTY).values()

@@ -150,12 +150,13 @@ class _Memo:
         mapping of the inherited ones still good here and the ones computed here."""
         if roles is not self.roles or by_member is not self.by_member:
             return None
-        fresh = dict(self.fresh)  # one C-level copy: readers on other threads may add to it
         inherited = self.inherited
-        if not fresh:
+        if not self.fresh:
             if inherited is None:
                 return None
-            return MemoCarry(inherited, self.dirty, self.size).handed_on(touched)
+            dirty = self.dirty | touched if touched else self.dirty
+            return MemoCarry(inherited, dirty, self.size).handed_on(frozenset())
+        fresh = dict(self.fresh)  # one C-level copy: readers on other threads may add to it
         carry = MemoCarry.consolidated(inherited or {}, self.dirty, fresh)
         return None if carry is None else carry.handed_on(touched)
 
@@ -256,13 +257,13 @@ def is_member(catalog: Catalog, member: int, role: int, *, superuser_counts: boo
         return True
     if member == role:
         return True
+    # A one-off question about a new catalog, such as GRANT's loop check (is the granted role
+    # a member of the grantee?), is often about a role that has no members at all: then
+    # nobody else reaches it, and neither the memo nor the member's closure is needed.
+    if not catalog.has_members(role):
+        return False
     known = _memo(catalog).get((member, MEMBER))
     if known is None:
-        # A one-off question about a new catalog, such as GRANT's loop check (is the granted
-        # role a member of the grantee?), is often about a role that has no members at all:
-        # then nobody else reaches it, and the member's closure need not be walked.
-        if next(iter(catalog.grants_of_role(role)), None) is None:
-            return False
         known = reachable(catalog, member, MEMBER)
     return role in known
 

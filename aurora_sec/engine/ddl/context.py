@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import attrs
-
 from aurora_sec.engine import membership
 from aurora_sec.engine.catalog import Catalog, Role
 from aurora_sec.engine.messages import error, notice
@@ -21,25 +19,52 @@ from aurora_sec.sql.statements import RoleRef, RoleRefKind, ServerMessage
 __all__ = ["ExecContext"]
 
 
-@attrs.define
 class ExecContext:
-    catalog: Catalog
-    major: int
-    session_user: int
-    current_user: int
-    #: The session's GUC values (password_encryption, createrole_self_grant, ...).
-    gucs: Mapping[str, str]
-    #: The cluster's n-th SCRAM salt (a pure function of n): see :meth:`salt`.
-    salt_at: Callable[[int], bytes]
-    notices: list[ServerMessage] = attrs.field(factory=list)
-    #: Salts this statement drew, on top of the catalog's ``salts_drawn`` when it began.
-    salts_used: int = 0
-    salt_base: int = attrs.field(init=False)
-    _start: Catalog = attrs.field(init=False, repr=False)
+    """The state of one statement's run (mutable; made for every statement, so a plain
+    slotted class with a spelled-out constructor)."""
 
-    def __attrs_post_init__(self) -> None:
-        self.salt_base = self.catalog.salts_drawn
-        self._start = self.catalog
+    __slots__ = (
+        "_start",
+        "catalog",
+        "current_user",
+        "gucs",
+        "major",
+        "notices",
+        "salt_at",
+        "salt_base",
+        "salts_used",
+        "session_user",
+    )
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        major: int,
+        session_user: int,
+        current_user: int,
+        gucs: Mapping[str, str],
+        salt_at: Callable[[int], bytes],
+        notices: list[ServerMessage] | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.major = major
+        self.session_user = session_user
+        self.current_user = current_user
+        #: The session's GUC values (password_encryption, createrole_self_grant, ...).
+        self.gucs = gucs
+        #: The cluster's n-th SCRAM salt (a pure function of n): see :meth:`salt`.
+        self.salt_at = salt_at
+        self.notices: list[ServerMessage] = [] if notices is None else notices
+        #: Salts this statement drew, on top of the catalog's ``salts_drawn`` when it began.
+        self.salts_used = 0
+        self.salt_base = catalog.salts_drawn
+        self._start = catalog
+
+    def __repr__(self) -> str:
+        return (
+            f"<ExecContext major={self.major} session_user={self.session_user} "
+            f"current_user={self.current_user} {self.catalog!r}>"
+        )
 
     def salt(self) -> bytes:
         """The next salt for a SCRAM secret. The count lives in the catalog
