@@ -103,24 +103,42 @@ class MemoCarry:
     catalog of its history (``sets``, never mutated once handed on), and the roles touched
     since (``dirty``: whose grants as a member, or whose attributes, changed). A closure that
     reaches none of them is still the closure in the new catalog; membership.py checks that
-    before it reuses one. ``size`` is what the closures count against the memo's budget."""
+    before it reuses one. ``recent`` with ``recent_dirty``: the closures the previous catalog
+    used (a subset, checked first against the fewer roles touched since that catalog).
+    ``size`` is what the closures count against the memo's budget."""
 
-    __slots__ = ("dirty", "sets", "size")
+    __slots__ = ("dirty", "recent", "recent_dirty", "sets", "size")
 
     def __init__(
-        self, sets: Mapping[Any, frozenset[int]], dirty: frozenset[int], size: int
+        self,
+        sets: Mapping[Any, frozenset[int]],
+        dirty: frozenset[int],
+        size: int,
+        recent: Mapping[Any, frozenset[int]] | None = None,
+        recent_dirty: frozenset[int] = frozenset(),
     ) -> None:
         self.sets = sets
         self.dirty = dirty
         self.size = size
+        self.recent = recent
+        self.recent_dirty = recent_dirty
 
     def handed_on(self, touched: frozenset[int]) -> MemoCarry | None:
         """This carry, for a catalog changed again at ``touched``: O(1), unless the roles
         touched since the closures were computed pass :data:`_MAX_DIRTY`; then the closures
         that reach none of them are kept and the rest dropped, once."""
-        dirty = self.dirty | touched if touched else self.dirty
+        if not touched:
+            return self
+        dirty = self.dirty | touched
         if len(dirty) <= _MAX_DIRTY:
-            return self if dirty is self.dirty else MemoCarry(self.sets, dirty, self.size)
+            recent = self.recent
+            return MemoCarry(
+                self.sets,
+                dirty,
+                self.size,
+                recent,
+                self.recent_dirty | touched if recent is not None else touched,
+            )
         return MemoCarry.consolidated(self.sets, dirty, {})
 
     @staticmethod

@@ -96,11 +96,23 @@ class _Memo:
     """Closures of one (role map, by-member grant index) pair, keyed by (start oid, kind).
 
     ``sets``: every closure known good for this catalog (looked up first); ``fresh``: those
-    of them computed on this catalog; ``inherited`` (never mutated) with ``dirty``: the
-    closures handed on from an earlier catalog and the roles touched since, one of which
-    that reaches no dirty role is good here too (and is then put in ``sets``)."""
+    of them computed on this catalog; then what was handed on from earlier catalogs (see
+    :class:`~aurora_sec.engine.catalog.MemoCarry`): ``recent``, the closures the previous
+    catalog used, with ``recent_dirty``, and ``inherited``, all of them, with ``dirty``, the
+    roles touched since they were computed. One that reaches no dirty role is good here too
+    (and is then put in ``sets``)."""
 
-    __slots__ = ("by_member", "dirty", "fresh", "inherited", "roles", "sets", "size")
+    __slots__ = (
+        "by_member",
+        "dirty",
+        "fresh",
+        "inherited",
+        "recent",
+        "recent_dirty",
+        "roles",
+        "sets",
+        "size",
+    )
 
     def __init__(
         self,
@@ -115,15 +127,30 @@ class _Memo:
         if carry is None:
             self.inherited: Mapping[tuple[int, Kind], frozenset[int]] | None = None
             self.dirty: frozenset[int] = frozenset()
+            self.recent: Mapping[tuple[int, Kind], frozenset[int]] | None = None
+            self.recent_dirty: frozenset[int] = frozenset()
             self.size = 0
         else:
             self.inherited = carry.sets
             self.dirty = carry.dirty
+            self.recent = carry.recent
+            self.recent_dirty = carry.recent_dirty
             self.size = carry.size
 
     def get(self, key: tuple[int, Kind]) -> frozenset[int] | None:
         found = self.sets.get(key)
-        if found is None and self.inherited is not None:
+        if found is not None:
+            return found
+        recent = self.recent
+        if recent is not None:
+            found = recent.get(key)
+            if found is not None:
+                # the inherited closure is this one or older: it reaches a dirty role too
+                if not self.recent_dirty.isdisjoint(found):
+                    return None
+                self.sets[key] = found
+                return found
+        if self.inherited is not None:
             found = self.inherited.get(key)
             if found is not None:
                 if not self.dirty.isdisjoint(found):
@@ -136,7 +163,7 @@ class _Memo:
         if self.size + cost > MEMO_BUDGET:
             self.sets = {}
             self.fresh = {}
-            self.inherited = None
+            self.inherited = self.recent = None
             self.size = 0
         self.sets[key] = value
         self.fresh[key] = value
@@ -145,17 +172,20 @@ class _Memo:
     def handed_on(
         self, roles: Mapping[int, Role], by_member: object, touched: frozenset[int]
     ) -> MemoCarry | None:
-        """What a catalog changed at ``touched`` from this memo's catalog inherits: the
-        inherited closures as they are when this catalog computed none (O(1)), else one
-        mapping of the inherited ones still good here and the ones computed here."""
+        """What a catalog changed at ``touched`` from this memo's catalog inherits. When this
+        catalog computed no closure: the inherited closures as they are, and the ones this
+        catalog used as ``recent`` (O(1)). Else one mapping of the inherited ones still good
+        here and the ones computed here."""
         if roles is not self.roles or by_member is not self.by_member:
             return None
         inherited = self.inherited
         if not self.fresh:
             if inherited is None:
                 return None
-            dirty = self.dirty | touched if touched else self.dirty
-            return MemoCarry(inherited, dirty, self.size).handed_on(frozenset())
+            used = self.sets
+            return MemoCarry(
+                inherited, self.dirty, self.size, used if used else None, frozenset()
+            ).handed_on(touched)
         fresh = dict(self.fresh)  # one C-level copy: readers on other threads may add to it
         carry = MemoCarry.consolidated(inherited or {}, self.dirty, fresh)
         return None if carry is None else carry.handed_on(touched)
@@ -257,6 +287,11 @@ def is_member(catalog: Catalog, member: int, role: int, *, superuser_counts: boo
         return True
     if member == role:
         return True
+    memo = catalog.membership_memo
+    if type(memo) is _Memo and memo.roles is catalog.roles and memo.by_member is catalog._by_member:
+        known = memo.sets.get((member, MEMBER))
+        if known is not None:  # asked before of this very catalog
+            return role in known
     # A one-off question about a new catalog, such as GRANT's loop check (is the granted role
     # a member of the grantee?), is often about a role that has no members at all: then
     # nobody else reaches it, and neither the memo nor the member's closure is needed.
