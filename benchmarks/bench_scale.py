@@ -19,12 +19,15 @@ the ratio is the median of same-round ratios):
 * ``is_member`` (``aurora_sec.engine.membership``) from the bottom of the chain to its top:
   the small cluster's 9-deep chain; in the large one the same 9-deep question and the
   50-deep one. Asked again and again of one catalog, the memoised closure answers; the
-  "first question" row asks each time a catalog just derived by a change to the roles
-  (``replace_role`` with the same row: new maps, so a new, empty memo), which walks the chain;
+  "first question" rows ask each time a catalog just derived by a change (``replace_role``
+  with the same row: new maps) to the member asked about (its closure is walked again, one
+  step, reusing the closure of the role above it) or to a role outside the chain (the memo
+  is handed on and the closure reused);
 * ``SELECT pg_has_role('c0', '<top>', 'MEMBER')`` through a session (repeated text);
 * ``SET ROLE <top>`` in a session of ``c0`` (then ``RESET ROLE``, not timed);
 * ``CREATE ROLE <new name>`` (a new text each time: the classifier's cache cannot help);
-* ``GRANT c0 TO <new role>``: the circularity check walks the whole chain above ``c0``.
+* ``GRANT c0 TO <new role>``: the circularity check (is ``c0`` a member of the new role?) is
+  answered from the by-role index: nobody is a member of a new role.
 
 Memory: the 100,000 roles built again under ``tracemalloc`` (retained after the build, and
 the peak during it), and the growth of the process's resident set over the untraced build.
@@ -292,16 +295,15 @@ def main(argv: list[str] | None = None) -> int:
     for what, s, lg in rows:
         ratios = [b / a for a, b in zip(s, lg, strict=True)]
         ratio = statistics.median(ratios)
-        if "first question" not in what:  # the walk a change costs once, reported apart
-            worst = max(worst, (ratio, what))
+        worst = max(worst, (ratio, what))
         print(
             f"{what:52s} {statistics.median(s):8.2f}us {statistics.median(lg):12.2f}us "
             f"{ratio:6.2f}  {min(ratios):.2f}-{max(ratios):.2f}"
         )
     print()
     print(
-        f"worst ratio {worst[0]:.2f}, {worst[1]} (target: within 2x; the first question after "
-        "a change walks the chain once, see its row)"
+        f"worst ratio {worst[0]:.2f}, {worst[1]} (target: within 2x: "
+        f"{'met' if worst[0] <= 2 else 'NOT met'})"
     )
     return 0
 
