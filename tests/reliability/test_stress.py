@@ -457,44 +457,62 @@ def test_two_sessions_create_the_same_role_one_wins(attempt: int) -> None:
     assert sum(1 for r in acct.rds.database("prod").catalog.roles.values() if r.name == "same") == 1
 
 
-def test_two_transactions_create_the_same_role_first_commit_wins() -> None:
-    """Explicit transactions: each sees only its own new role; the first COMMIT wins and the
-    second gets 40001, the engine's documented answer to a commit that another session's
-    commit overtook (``aurora_sec/engine/session.py``, ``Session._end``).
+def _until_waiting(acct: Account, count: int = 1) -> None:
+    """Return once ``count`` statements wait for a lock on the cluster (polled, bounded)."""
+    waits = acct.rds.database("prod").locks.waits
+    for _ in range(2000):
+        if len(waits) >= count:
+            return
+        time.sleep(0.005)
+    raise AssertionError(f"no statement waited: {waits}")
 
-    A known difference from PostgreSQL: there the second ``CREATE ROLE`` waits for the first
-    transaction and then fails with 23505 (or succeeds if the first rolls back), so the first
-    to *insert* wins; in the emulator the first to *commit* wins.
+
+@pytest.mark.parametrize("end", ["COMMIT", "ROLLBACK"])
+def test_two_transactions_create_the_same_role_the_second_waits(end: str) -> None:
+    """Explicit transactions, as on PostgreSQL (15.18 and 16.2: tests/engine/test_row_locks.py
+    runs these interleavings on real servers): the second ``CREATE ROLE`` of a name another
+    open transaction inserted waits for it; when the first commits it fails with 23505
+    ``duplicate key value violates unique constraint "pg_authid_rolname_index"``, when the
+    first rolls back it goes on. The first to *insert* wins.
     """
     acct, _ = _world()
     first, second = acct.session("prod"), acct.session("prod")
     first.execute("BEGIN; CREATE ROLE same LOGIN")
-    second.execute("BEGIN; CREATE ROLE same NOLOGIN")
-    assert first.catalog.get("same") is not None and second.catalog.get("same") is not None
     assert acct.rds.database("prod").catalog.get("same") is None
-    results: list[Any] = [None, None]
-    barrier = threading.Barrier(2)
+    outcome: list[Any] = []
 
-    def commit(i: int, session: Session) -> None:
-        barrier.wait()
+    def create() -> None:
         try:
-            results[i] = session.execute("COMMIT")
+            outcome.append(second.execute("BEGIN; CREATE ROLE same NOLOGIN"))
         except PostgresError as err:
-            results[i] = err
+            outcome.append(err)
 
-    threads = [threading.Thread(target=commit, args=(i, s)) for i, s in enumerate((first, second))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
-    assert not any(t.is_alive() for t in threads)
-    errors = [r for r in results if isinstance(r, PostgresError)]
-    assert [(e.sqlstate, e.message) for e in errors] == [
-        ("40001", "could not serialize access due to concurrent update")
-    ]
-    winner = 0 if errors[0] is results[1] else 1
-    committed = acct.rds.database("prod").catalog.get("same")
-    assert committed is not None and committed.login is (winner == 0)
+    thread = threading.Thread(target=create)
+    thread.start()
+    _until_waiting(acct)
+    assert not outcome  # it waits for the first transaction
+    assert first.execute(end).tag == end
+    thread.join(10)
+    assert not thread.is_alive()
+    committed = acct.rds.database("prod").catalog
+    if end == "COMMIT":
+        [err] = outcome
+        assert isinstance(err, PostgresError)
+        assert (err.sqlstate, err.message, err.detail) == (
+            "23505",
+            'duplicate key value violates unique constraint "pg_authid_rolname_index"',
+            "Key (rolname)=(same) already exists.",
+        )
+        assert second.transaction_aborted
+        assert second.execute("COMMIT").tag == "ROLLBACK"
+        role = committed.get("same")
+        assert role is not None and role.login
+    else:
+        assert [r.tag for r in outcome] == ["CREATE ROLE"]
+        assert committed.get("same") is None
+        assert second.execute("COMMIT").tag == "COMMIT"
+        role = acct.rds.database("prod").catalog.get("same")
+        assert role is not None and not role.login
     assert not first.in_transaction and not second.in_transaction
 
 
