@@ -500,7 +500,10 @@ class Session:
                 hint="The transaction might succeed if retried.",
             )
         if commit and not tx.aborted:
-            self._db.commit(tx.work)
+            if tx.work is not tx.base:
+                # (a transaction that changed nothing commits nothing: replacing the
+                # catalog with the one it began from would undo others' commits)
+                self._db.commit(tx.work)
             tx.outcome = "commit"
             for name, before in tx.local_undo.items():
                 self._restore_guc(name, before)

@@ -273,6 +273,18 @@ def test_concurrent_transactions_never_lose_a_commit(acct: Account) -> None:
     second.execute("BEGIN; SELECT current_user")
     first.execute("CREATE ROLE yet_another")
     assert second.execute("COMMIT").tag == "COMMIT"
+    # ... and leaves them in place (its COMMIT used to put back the catalog it began from)
+    assert (
+        reader.execute("SELECT count(*) FROM pg_roles WHERE rolname = 'yet_another'").value == "1"
+    )
+    # so does one whose change a savepoint rolled back
+    second.execute("BEGIN; SAVEPOINT s; CREATE ROLE rolled_back; ROLLBACK TO SAVEPOINT s")
+    first.execute("CREATE ROLE one_more")
+    assert second.execute("COMMIT").tag == "COMMIT"
+    counted = reader.execute(
+        "SELECT count(*) FROM pg_roles WHERE rolname IN ('one_more', 'rolled_back')"
+    )
+    assert counted.value == "1"
 
 
 def test_rds_superuser_keeps_rds_password(acct: Account) -> None:
