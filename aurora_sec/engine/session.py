@@ -94,6 +94,7 @@ class _Tx:
         "session",
         "session_user",
         "thread",
+        "touched",
         "work",
         "xid",
     )
@@ -115,8 +116,9 @@ class _Tx:
         self.current_user = current_user
         self.session_user = session_user
         self.aborted = False
-        #: (name, working catalog, GUCs, current user, session user, len(redo), len(locks))
-        self.savepoints: list[tuple[str, Catalog, dict[str, str], int, int, int, int]] = []
+        #: (name, working catalog, GUCs, current user, session user, len(redo), len(locks),
+        #: len(touched))
+        self.savepoints: list[tuple[str, Catalog, dict[str, str], int, int, int, int, int]] = []
         #: SET LOCAL values to undo at the end of the transaction: name -> value before.
         self.local_undo: dict[str, str | None] = {}
         #: Each statement that changed the catalog, with what it ran as and what it answered:
@@ -126,38 +128,42 @@ class _Tx:
         self.session = session
         #: Role locks its statements took (DROP ROLE, ALTER ROLE ... SET, 16's GRANT/REVOKE).
         self.locks: list[RoleLock] = []
+        #: Roles whose pg_authid tuple an ALTER ROLE updated without changing a value.
+        self.touched: list[int] = []
         #: "commit" or "rollback" once ended.
         self.outcome: str | None = None
         #: A transaction id, drawn when it first holds something (for 40P01's DETAIL).
         self.xid = 0
         self.backend = session.backend
         self.thread = 0
-        self.rows_cache: tuple[Catalog, Catalog, Mapping[RowKey, str]] | None = None
+        self.rows_cache: tuple[Catalog, Catalog, int, dict[RowKey, str]] | None = None
 
-    def _held(self) -> tuple[Catalog, int]:
-        """The catalog and the number of role locks it holds: an error releases what the
-        failed (sub)transaction took, as PostgreSQL's AbortTransaction does."""
+    def _held(self) -> tuple[Catalog, int, int]:
+        """The catalog, the number of role locks and of touched roles it holds: an error
+        releases what the failed (sub)transaction took, as PostgreSQL's AbortTransaction."""
         if not self.aborted:
-            return self.work, len(self.locks)
+            return self.work, len(self.locks), len(self.touched)
         if self.savepoints:
             savepoint = self.savepoints[-1]
-            return savepoint[1], savepoint[6]
-        return self.base, 0
+            return savepoint[1], savepoint[6], savepoint[7]
+        return self.base, 0, 0
 
     def held_rows(self) -> Mapping[RowKey, str]:
-        work, _ = self._held()
+        work, _, touched = self._held()
         base = self.base
-        if work is base:
+        if work is base and not touched:
             return {}
         cached = self.rows_cache
-        if cached is not None and cached[0] is work and cached[1] is base:
-            return cached[2]
-        rows = base.written_rows(work, base.roles)
-        self.rows_cache = (work, base, rows)
+        if cached is not None and cached[0] is work and cached[1] is base and cached[2] == touched:
+            return cached[3]
+        rows = base.written_rows(work, base.roles) if work is not base else {}
+        for oid in self.touched[:touched]:
+            rows.setdefault(("role", oid), "update")
+        self.rows_cache = (work, base, touched, rows)
         return rows
 
     def held_locks(self) -> list[RoleLock]:
-        _, count = self._held()
+        _, count, _ = self._held()
         return self.locks if count == len(self.locks) else self.locks[:count]
 
     def abandon(self) -> None:
@@ -257,7 +263,7 @@ class Session:
             finally:
                 tx = self._tx
                 table = db.locks
-                if tx is not None and (tx.work is not tx.base or tx.locks):
+                if tx is not None and (tx.work is not tx.base or tx.locks or tx.touched):
                     self._hold(tx)
                 table.wake()
 
@@ -581,6 +587,7 @@ class Session:
                         self._session_user,
                         len(tx.redo),
                         len(tx.locks),
+                        len(tx.touched),
                     )
                 )
                 return stmt.tag
@@ -593,10 +600,13 @@ class Session:
             if kind is st.TransactionKind.RELEASE:
                 del tx.savepoints[index:]
                 return stmt.tag
-            _, work, saved_gucs, current, session, redo_length, locks = tx.savepoints[index]
+            _, work, saved_gucs, current, session, redo_length, locks, touched = tx.savepoints[
+                index
+            ]
             del tx.savepoints[index + 1 :]
             del tx.redo[redo_length:]
             del tx.locks[locks:]
+            del tx.touched[touched:]
             tx.work = work
             self._gucs = saved_gucs
             self._current_user, self._session_user = current, session
@@ -659,6 +669,11 @@ class Session:
                 ctx = self._context(notices)
                 aurora.check(ctx, stmt, config)
             tx.locks.extend(locks)
+            if isinstance(stmt, st.AlterRole):
+                # AlterRole updates the tuple even when no value changes: it holds the row
+                oid = self._target_oid(tx.work, stmt.target)
+                if oid is not None and oid in tx.base.roles:
+                    tx.touched.append(oid)
             if work is not tx.work:
                 tx.redo.append(
                     (
@@ -764,7 +779,7 @@ class Session:
         """Wait (the cluster's lock freed) while ``blocked()``; see ``LockTable.wait``."""
         table = self._db.locks
         tx = self._tx
-        if tx is not None and (tx.work is not tx.base or tx.locks):
+        if tx is not None and (tx.work is not tx.base or tx.locks or tx.touched):
             self._hold(tx)  # what it holds so far stays held while it waits
         waiter: object = tx if tx is not None else self
         table.wait(
