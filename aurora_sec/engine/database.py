@@ -70,3 +70,11 @@ class Database:
 
     def commit(self, catalog: Catalog) -> None:
         self._catalog = catalog
+
+    def end_transactions(self) -> None:
+        """Roll back every open transaction that holds rows or role locks (the cluster's
+        state is being put back: what they wrote was written on a state that is gone)."""
+        with self.lock:
+            for holder in list(self.locks.holders):
+                holder.abandon()
+            self.locks.wake()

@@ -103,6 +103,9 @@ class Holder(Protocol):
 
     def held_locks(self) -> list[RoleLock]: ...
 
+    def abandon(self) -> None:
+        """Roll it back (its session ended)."""
+
 
 #: What a waiter waits for: a row or a role lock of ``holder``, described as PostgreSQL's
 #: deadlock report describes it.

@@ -129,6 +129,9 @@ class Side:
     def close(self, conn: Any) -> None:
         raise NotImplementedError
 
+    def deadlock_timeout(self, conn: Any, value: str) -> None:
+        raise NotImplementedError
+
     def waiting(self, conn: Any) -> bool:
         raise NotImplementedError
 
@@ -153,15 +156,23 @@ class Real(Side):
         return conn
 
     def connect(self) -> psycopg.Connection[Any]:
-        conn = self._open()
-        conn.execute("SET deadlock_timeout = '50ms'")
-        return conn
+        return self._open()
+
+    def deadlock_timeout(self, conn: psycopg.Connection[Any], value: str) -> None:
+        conn.execute(f"SET deadlock_timeout = '{value}'")
 
     def run(self, conn: psycopg.Connection[Any], sql: str) -> tuple[Any, ...]:
         try:
             cur = conn.execute(sql)
         except psycopg.Error as err:
-            return ("error", err.sqlstate, err.diag.message_primary, err.diag.message_detail)
+            diag = err.diag
+            return (
+                "error",
+                err.sqlstate,
+                diag.message_primary,
+                diag.message_detail,
+                diag.message_hint,
+            )
         return ("ok", cur.statusmessage)
 
     def close(self, conn: psycopg.Connection[Any]) -> None:
@@ -211,13 +222,13 @@ class Real(Side):
 
 
 class Emulated(Side):
-    def __init__(self, major: int) -> None:
+    def __init__(self, major: int, cidrs: tuple[str, ...] = ()) -> None:
         self.acct = aurora_sec.Account(seed=8)
         make_cluster(
             self.acct,
             engine_version=f"{major}.4",
             parameters={},
-            security_group_cidrs=[],
+            security_group_cidrs=cidrs,
             instance_class="db.r6g.large",
             identifier="rl",
         )
@@ -234,11 +245,14 @@ class Emulated(Side):
         try:
             result = conn.execute(sql)
         except PostgresError as err:
-            return ("error", err.sqlstate, err.message, err.detail)
+            return ("error", err.sqlstate, err.message, err.detail, err.hint)
         return ("ok", result.tag)
 
     def close(self, conn: aurora_sec.Session) -> None:
         conn.close()
+
+    def deadlock_timeout(self, conn: aurora_sec.Session, value: str) -> None:
+        """The emulator detects a cycle when it closes (no deadlock_timeout: fidelity.md)."""
 
     def waiting(self, conn: aurora_sec.Session) -> bool:
         waits = self.database.locks.waits
@@ -366,3 +380,174 @@ def test_the_second_writer_waits_as_on_postgres(
         real.reset()
     have = _interleave(Emulated(major), case, steps, in_block)
     assert have == want
+
+
+def _deadlock_shape(detail: str, pids: dict[int, str]) -> str:
+    """40P01's DETAIL with the process ids named and the transaction ids numbered."""
+    xids: dict[str, str] = {}
+    detail = re.sub(r"[Pp]rocess (\d+)", lambda m: m[0].replace(m[1], pids[int(m[1])]), detail)
+    return re.sub(
+        r"transaction (\d+)",
+        lambda m: "transaction " + xids.setdefault(m[1], f"<xid{len(xids) + 1}>"),
+        detail,
+    )
+
+
+def _deadlock(side: Side) -> list[Any]:
+    """Two blocks each update a role, then the other's: the first to wait is picked."""
+    for sql in SETUP:
+        assert side.run(side.admin, sql)[0] == "ok", sql
+    first, second = side.connect(), side.connect()
+    # PostgreSQL checks for a cycle deadlock_timeout after a wait begins: the first waiter's
+    # check runs first (well after the second waits), as with the default of 1s
+    side.deadlock_timeout(first, "200ms")
+    side.deadlock_timeout(second, "10s")
+    pids = {side.backend(first): "<first>", side.backend(second): "<second>"}
+    seen: list[Any] = [
+        side.run(first, "BEGIN"),
+        side.run(first, "ALTER ROLE r LOGIN"),
+        side.run(second, "BEGIN"),
+        side.run(second, "ALTER ROLE a LOGIN"),
+    ]
+    job1 = Background(lambda: side.run(first, "ALTER ROLE a CONNECTION LIMIT 1"))
+    seen.append(("first blocked", _blocked(side, first, job1)))
+    job2 = Background(lambda: side.run(second, "ALTER ROLE r CONNECTION LIMIT 1"))
+    outcome1, outcome2 = job1.join(), job2.join()
+    for outcome in (outcome1, outcome2):
+        if outcome[0] == "error" and outcome[3] is not None:
+            # process ids and transaction ids differ: keep who is who and the shape
+            outcome = (*outcome[:3], _deadlock_shape(outcome[3], pids), *outcome[4:])
+        seen.append(outcome)
+    seen += [side.run(first, "COMMIT"), side.run(second, "COMMIT"), ("state", side.state())]
+    side.close(first)
+    side.close(second)
+    return seen
+
+
+@pytest.mark.parametrize("major", [15, 16])
+def test_a_deadlock_fails_the_first_waiter_and_the_other_goes_on(
+    real_sides: dict[int, Real], major: int
+) -> None:
+    real = real_sides[major]
+    try:
+        want = _deadlock(real)
+    finally:
+        real.reset()
+    have = _deadlock(Emulated(major))
+    assert have == want
+    assert want[5][:3] == ("error", "40P01", "deadlock detected")  # the case is the case
+
+
+def _lock_timeout(side: Side) -> list[Any]:
+    for sql in SETUP:
+        assert side.run(side.admin, sql)[0] == "ok", sql
+    holder, waiter = side.connect(), side.connect()
+    seen: list[Any] = [
+        side.run(holder, "BEGIN"),
+        side.run(holder, "ALTER ROLE r LOGIN"),
+        side.run(waiter, "SET lock_timeout = '100ms'"),
+        side.run(waiter, "SHOW lock_timeout"),
+        Background(lambda: side.run(waiter, "ALTER ROLE r CONNECTION LIMIT 1")).join(),
+        side.run(waiter, "BEGIN"),
+        Background(lambda: side.run(waiter, "DROP ROLE r")).join(),
+        side.run(waiter, "SELECT 1"),
+        side.run(waiter, "ROLLBACK"),
+        side.run(holder, "COMMIT"),
+        ("state", side.state()),
+    ]
+    side.close(holder)
+    side.close(waiter)
+    return seen
+
+
+@pytest.mark.parametrize("major", [15, 16])
+def test_lock_timeout_ends_a_wait(real_sides: dict[int, Real], major: int) -> None:
+    real = real_sides[major]
+    try:
+        want = _lock_timeout(real)
+    finally:
+        real.reset()
+    have = _lock_timeout(Emulated(major))
+    assert have == want
+    assert want[4][:3] == ("error", "55P03", "canceling statement due to lock timeout")
+
+
+# ------------------------------------------------------------- the emulator's own choices --
+
+
+def test_a_wait_only_the_same_thread_could_end_fails_at_once() -> None:
+    """One thread driving both sessions: on a real server the second would wait for ever
+    (the thread that must end the first is the one waiting). The emulator answers 55P03
+    at once, as if lock_timeout had passed, and the failed statement aborts its block
+    (docs/fidelity.md, "Concurrency")."""
+    side = Emulated(15)
+    for sql in SETUP:
+        side.run(side.admin, sql)
+    holder, waiter = side.connect(), side.connect()
+    side.run(holder, "BEGIN")
+    side.run(holder, "ALTER ROLE r LOGIN")
+    timeout = ("error", "55P03", "canceling statement due to lock timeout", None, None)
+    assert side.run(waiter, "ALTER ROLE r CONNECTION LIMIT 1") == timeout
+    assert side.run(waiter, "BEGIN; DROP ROLE r") == timeout
+    assert side.run(waiter, "SELECT 1")[1] == "25P02"
+    assert side.run(waiter, "COMMIT") == ("ok", "ROLLBACK")
+    # a statement that needs nothing the holder holds runs
+    assert side.run(waiter, "ALTER ROLE a LOGIN") == ("ok", "ALTER ROLE")
+    assert side.run(holder, "COMMIT") == ("ok", "COMMIT")
+    assert side.run(waiter, "ALTER ROLE r CONNECTION LIMIT 1") == ("ok", "ALTER ROLE")
+    role = side.database.catalog.get("r")
+    assert role is not None and role.login and role.connection_limit == 1
+
+
+def _held_then_released(side: Emulated, release: Callable[[], None], holder: Any) -> None:
+    """``holder`` (a session or a client connection) holds r; a waiter in another thread
+    waits for it until ``release()``, then goes on as if the holder had rolled back."""
+    holder.execute("BEGIN; ALTER ROLE r CONNECTION LIMIT 7")
+    waiter = side.connect()
+    job = Background(lambda: side.run(waiter, "ALTER ROLE r LOGIN"))
+    assert _blocked(side, waiter, job)
+    release()
+    assert job.join() == ("ok", "ALTER ROLE")
+    role = side.database.catalog.get("r")
+    assert role is not None and role.login and role.connection_limit == -1
+    assert not side.database.locks.holders
+
+
+def _client_world() -> tuple[Emulated, aurora_sec.Client, str]:
+    side = Emulated(15, cidrs=("203.0.113.0/24",))
+    for sql in SETUP:
+        side.run(side.admin, sql)
+    side.run(side.acct.session("rl"), "ALTER ROLE postgres PASSWORD 'held-then-released'")
+    endpoint = side.acct.client("rds").describe_db_clusters(DBClusterIdentifier="rl")["DBClusters"][
+        0
+    ]["Endpoint"]
+    client = aurora_sec.Client(side.acct, ip="203.0.113.10", driver="libpq", driver_version=15)
+    return side, client, str(endpoint)
+
+
+def test_closing_a_connection_releases_what_its_transaction_holds() -> None:
+    side, client, endpoint = _client_world()
+    conn = client.connect(
+        f"host={endpoint} dbname=postgres user=postgres password=held-then-released sslmode=require"
+    )
+    _held_then_released(side, conn.close, conn)
+
+
+def test_a_reboot_releases_what_its_sessions_hold() -> None:
+    side, client, endpoint = _client_world()
+    conn = client.connect(
+        f"host={endpoint} dbname=postgres user=postgres password=held-then-released sslmode=require"
+    )
+    rds = side.acct.client("rds")
+    _held_then_released(side, lambda: rds.reboot_db_instance(DBInstanceIdentifier="rl-1"), conn)
+    assert not conn.session.in_transaction
+
+
+def test_a_restored_snapshot_releases_what_open_transactions_hold() -> None:
+    side = Emulated(15)
+    for sql in SETUP:
+        side.run(side.admin, sql)
+    snapshot = side.acct.snapshot()
+    holder = side.connect()
+    _held_then_released(side, lambda: side.acct.restore(snapshot), holder)
+    assert not holder.in_transaction
