@@ -499,7 +499,7 @@ def test_a_wait_only_the_same_thread_could_end_fails_at_once() -> None:
     assert role is not None and role.login and role.connection_limit == 1
 
 
-def _held_then_released(side: Emulated, release: Callable[[], None], holder: Any) -> None:
+def _held_then_released(side: Emulated, release: Callable[[], object], holder: Any) -> None:
     """``holder`` (a session or a client connection) holds r; a waiter in another thread
     waits for it until ``release()``, then goes on as if the holder had rolled back."""
     holder.execute("BEGIN; ALTER ROLE r CONNECTION LIMIT 7")
