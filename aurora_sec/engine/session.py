@@ -261,16 +261,30 @@ class Session:
         db = self._db
         with db.lock:
             tx = self._tx
-            if tx is not None:
-                tx.thread = threading.get_ident()
+            if tx is None:
+                # the common case: no transaction before, usually none after, nobody waiting
+                try:
+                    result = self._execute(sql)
+                except BaseException:
+                    self._publish()
+                    raise
+                if self._tx is not None or db.locks.waits:
+                    self._publish()
+                return result
+            tx.thread = threading.get_ident()
             try:
                 return self._execute(sql)
             finally:
-                tx = self._tx
-                table = db.locks
-                if tx is not None and (tx.work is not tx.base or tx.locks or tx.touched):
-                    self._hold(tx)
-                table.wake()
+                self._publish()
+
+    def _publish(self) -> None:
+        """After a statement string: what the open transaction holds becomes visible to the
+        other sessions (they run while this one waits for its next statement), and waiters
+        look again at what was released."""
+        tx = self._tx
+        if tx is not None and (tx.work is not tx.base or tx.locks or tx.touched):
+            self._hold(tx)
+        self._db.locks.wake()
 
     def close(self) -> None:
         """The session ends (its connection closed, its instance restarted): an open
