@@ -258,32 +258,15 @@ class Session:
         :class:`~aurora_sec.errors.PostgresError` (with ``.notices`` of that statement) on the
         first error.
         """
-        db = self._db
-        with db.lock:
+        with self._db.lock:
             tx = self._tx
-            if tx is None:
-                # the common case: no transaction before, usually none after, nobody waiting
-                try:
-                    result = self._execute(sql)
-                except BaseException:
-                    self._publish()
-                    raise
-                if self._tx is not None or db.locks.waits:
-                    self._publish()
-                return result
-            tx.thread = threading.get_ident()
-            try:
-                return self._execute(sql)
-            finally:
-                self._publish()
+            if tx is not None:
+                tx.thread = threading.get_ident()
+            return self._execute(sql)
 
-    def _publish(self) -> None:
-        """After a statement string: what the open transaction holds becomes visible to the
-        other sessions (they run while this one waits for its next statement), and waiters
-        look again at what was released."""
-        tx = self._tx
-        if tx is not None and (tx.work is not tx.base or tx.locks or tx.touched):
-            self._hold(tx)
+    def _abort(self, tx: _Tx) -> None:
+        """An error aborts the block: what it took is released (``_Tx._held``)."""
+        tx.aborted = True
         self._db.locks.wake()
 
     def close(self) -> None:
@@ -313,7 +296,7 @@ class Session:
             statements = classify_major(sql, self._db.version.major)
         except PostgresError:
             if self._tx is not None and self._tx.explicit:
-                self._tx.aborted = True
+                self._abort(self._tx)
             raise
         if len(statements) == 1 and self._tx is None:
             stmt = statements[0]
@@ -340,7 +323,7 @@ class Session:
                 err.notices = tuple(notices)
                 if self._tx is not None:
                     if self._tx.explicit:
-                        self._tx.aborted = True
+                        self._abort(self._tx)
                     else:
                         self._end(commit=False)
                 raise
@@ -365,7 +348,7 @@ class Session:
             tx = self._tx
             if tx is not None:
                 if tx.explicit:
-                    tx.aborted = True
+                    self._abort(tx)
                 else:
                     self._end(commit=False)
             raise
@@ -384,54 +367,47 @@ class Session:
         The same steps as :meth:`_execute_one` + :meth:`_run` for a statement that only reads
         and replaces the catalog (no SET, no identity change, no transaction control): its
         implicit transaction is just "start from the committed catalog, commit the handler's
-        catalog if it succeeds". A failure leaves nothing to undo.
+        catalog if it succeeds". A failure leaves nothing to undo. While another session's
+        transaction holds rows or role locks, :meth:`_execute_role_ddl_contended` runs it.
         """
         db = self._db
-        table = db.locks
-        while True:
-            catalog = db.catalog
-            gucs = self._effective_gucs()
-            config = self._config()
-            memo = self._unchanged_memo
-            if (
-                memo is not None
-                and memo[0] is stmt
-                and memo[1] is catalog
-                and memo[2] is gucs
-                and memo[3] is config
-                and memo[4] == self._current_user
-                and memo[5] == self._session_user
-                and not table.holders
-            ):
-                return memo[6]
-            notices: list[st.ServerMessage] = list(stmt.parse_notices)
-            precheck = stmt.precheck
-            try:
-                if precheck is not None:
-                    notices.extend(precheck.notices)
-                    if precheck.error is not None:
-                        raise precheck.error.to_error()
-                ctx = ExecContext(
-                    catalog,
-                    db.version.major,
-                    self._session_user,
-                    self._current_user,
-                    gucs,
-                    db.salt,
-                    notices,
-                )
-                aurora.check(ctx, stmt, config)
-                if table.holders:
-                    locks = role_locks(stmt, catalog, db.version.major)
-                    if locks and self._take_role_locks(stmt, locks):
-                        continue  # it waited: run again on what is committed now
-                tag = handler(self, ctx, stmt)
-                if table.holders and self._wait_for_rows(stmt, catalog, ctx.catalog, catalog):
-                    continue  # the holder rolled back: run again
-            except PostgresError as err:
-                err.notices = tuple(notices)
-                raise
-            break
+        if db.locks.holders:
+            return self._execute_role_ddl_contended(stmt, handler)
+        catalog = db.catalog
+        gucs = self._effective_gucs()
+        config = self._config()
+        memo = self._unchanged_memo
+        if (
+            memo is not None
+            and memo[0] is stmt
+            and memo[1] is catalog
+            and memo[2] is gucs
+            and memo[3] is config
+            and memo[4] == self._current_user
+            and memo[5] == self._session_user
+        ):
+            return memo[6]
+        notices: list[st.ServerMessage] = list(stmt.parse_notices)
+        precheck = stmt.precheck
+        try:
+            if precheck is not None:
+                notices.extend(precheck.notices)
+                if precheck.error is not None:
+                    raise precheck.error.to_error()
+            ctx = ExecContext(
+                catalog,
+                db.version.major,
+                self._session_user,
+                self._current_user,
+                gucs,
+                db.salt,
+                notices,
+            )
+            aurora.check(ctx, stmt, config)
+            tag = handler(self, ctx, stmt)
+        except PostgresError as err:
+            err.notices = tuple(notices)
+            raise
         if not notices:
             result = _plain_result(tag)
         else:
@@ -455,6 +431,47 @@ class Session:
                 result,
             )
         return result
+
+    def _execute_role_ddl_contended(self, stmt: st.Statement, handler: _RoleHandler) -> Result:
+        """:meth:`_execute_role_ddl` while other transactions hold rows or role locks: the
+        statement waits for the role locks it takes and the rows it writes (``locks.py``),
+        and runs again on what is committed after each wait."""
+        db = self._db
+        while True:
+            catalog = db.catalog
+            notices: list[st.ServerMessage] = list(stmt.parse_notices)
+            precheck = stmt.precheck
+            try:
+                if precheck is not None:
+                    notices.extend(precheck.notices)
+                    if precheck.error is not None:
+                        raise precheck.error.to_error()
+                ctx = ExecContext(
+                    catalog,
+                    db.version.major,
+                    self._session_user,
+                    self._current_user,
+                    self._effective_gucs(),
+                    db.salt,
+                    notices,
+                )
+                aurora.check(ctx, stmt, self._config())
+                locks = role_locks(stmt, catalog, db.version.major)
+                if locks and self._take_role_locks(stmt, locks):
+                    continue  # it waited: run again on what is committed now
+                tag = handler(self, ctx, stmt)
+                if self._wait_for_rows(stmt, catalog, ctx.catalog, catalog):
+                    continue  # the holder rolled back or let go: run again
+            except PostgresError as err:
+                err.notices = tuple(notices)
+                raise
+            break  # no wait in this round: ``catalog`` is still the committed one
+        if ctx.catalog is not catalog:
+            db.commit(ctx.finished_catalog())
+        if not notices:
+            return _plain_result(tag)
+        inner = Result(tag, (), None, tuple(notices))
+        return Result(tag, (), None, inner.notices, (inner,))
 
     def _execute_simple_select(self, stmt: st.SelectFunctions) -> Result:
         """A one-row SELECT of literals and role/ssl functions outside a transaction block.
@@ -516,6 +533,7 @@ class Session:
         if commit and not tx.aborted and tx.work is not tx.base and self._db.catalog is not tx.base:
             tx.outcome = "rollback"
             self._db.locks.holders.pop(tx, None)
+            self._db.locks.wake()
             self._gucs = tx.gucs
             self._current_user = tx.current_user
             self._session_user = tx.session_user
@@ -537,9 +555,10 @@ class Session:
             self._gucs = tx.gucs
             self._current_user = tx.current_user
             self._session_user = tx.session_user
-        holders = self._db.locks.holders
-        if holders:
-            holders.pop(tx, None)
+        table = self._db.locks
+        if table.holders:
+            table.holders.pop(tx, None)
+            table.wake()
 
     def _restore_guc(self, name: str, before: str | None) -> None:
         if name == "role":
@@ -565,8 +584,13 @@ class Session:
                 )
             elif tx is not None:
                 tx.explicit = True
+                tx.thread = threading.get_ident()
+                if tx.work is not tx.base or tx.locks or tx.touched:
+                    self._hold(tx)  # the implicit transaction's writes, held from now on
             else:
                 self._begin(explicit=True)
+                assert self._tx is not None
+                self._tx.thread = threading.get_ident()
             return stmt.tag
         if kind in (st.TransactionKind.COMMIT, st.TransactionKind.ROLLBACK):
             if not explicit:
@@ -626,6 +650,7 @@ class Session:
             del tx.redo[redo_length:]
             del tx.locks[locks:]
             del tx.touched[touched:]
+            self._db.locks.wake()
             tx.work = work
             self._gucs = saved_gucs
             self._current_user, self._session_user = current, session
@@ -706,6 +731,14 @@ class Session:
                     )
                 )
                 tx.work = work
+            if (
+                tx.explicit
+                and tx not in table.holders
+                and (work is not tx.base or tx.locks or tx.touched)
+            ):
+                # a block holds what it wrote until it ends: other sessions must see that
+                # (an implicit transaction is published only if it waits: ``_wait``)
+                self._hold(tx)
             return Result(tag=tag, columns=columns, rows=rows, notices=tuple(notices))
         if isinstance(
             stmt,
