@@ -97,7 +97,7 @@ class Holder(Protocol):
     xid: int
     backend: int
     #: The thread that last ran a statement of its session.
-    thread: int
+    thread: threading.Thread | None
 
     def held_rows(self) -> Mapping[RowKey, str]: ...
 
@@ -204,7 +204,7 @@ class LockTable:
         waits and this waiter is the one PostgreSQL's deadlock check picks (the one that
         has waited longest: its ``deadlock_timeout`` expires first).
         """
-        if holder.thread == threading.get_ident():
+        if holder.thread is threading.current_thread():
             raise lock_timeout_error()
         order = next(self._order)
         self.waits[waiter] = Wait(holder, description, order)

@@ -140,7 +140,7 @@ class _Tx:
         #: A transaction id, drawn when it first holds something (for 40P01's DETAIL).
         self.xid = 0
         self.backend = session.backend
-        self.thread = 0
+        self.thread: threading.Thread | None = None
         self.rows_cache: tuple[Catalog, Catalog, int, dict[RowKey, str]] | None = None
 
     def _held(self) -> tuple[Catalog, int, int]:
@@ -261,7 +261,7 @@ class Session:
         with self._db.lock:
             tx = self._tx
             if tx is not None:
-                tx.thread = threading.get_ident()
+                tx.thread = threading.current_thread()
             return self._execute(sql)
 
     def _abort(self, tx: _Tx) -> None:
@@ -288,7 +288,7 @@ class Session:
         if tx not in table.holders:
             if not tx.xid:
                 tx.xid = table.next_xid()
-            tx.thread = threading.get_ident()
+            tx.thread = threading.current_thread()
             table.holders[tx] = None
 
     def _execute(self, sql: str) -> Result:
@@ -584,13 +584,13 @@ class Session:
                 )
             elif tx is not None:
                 tx.explicit = True
-                tx.thread = threading.get_ident()
+                tx.thread = threading.current_thread()
                 if tx.work is not tx.base or tx.locks or tx.touched:
                     self._hold(tx)  # the implicit transaction's writes, held from now on
             else:
                 self._begin(explicit=True)
                 assert self._tx is not None
-                self._tx.thread = threading.get_ident()
+                self._tx.thread = threading.current_thread()
             return stmt.tag
         if kind in (st.TransactionKind.COMMIT, st.TransactionKind.ROLLBACK):
             if not explicit:
