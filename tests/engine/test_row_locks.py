@@ -551,3 +551,33 @@ def test_a_restored_snapshot_releases_what_open_transactions_hold() -> None:
     holder = side.connect()
     _held_then_released(side, lambda: side.acct.restore(snapshot), holder)
     assert not holder.in_transaction
+
+
+def test_closing_a_waiting_session_ends_its_statement() -> None:
+    """A session closed (its connection gone) while its statement waits: the statement fails
+    with FATAL 57P01 and the holder keeps what it holds (docs/fidelity.md)."""
+    side = Emulated(16)
+    for sql in SETUP:
+        side.run(side.admin, sql)
+    holder, waiter = side.connect(), side.connect()
+    side.run(holder, "BEGIN")
+    side.run(holder, "DROP ROLE r")
+    side.run(waiter, "BEGIN")
+    side.run(waiter, "ALTER ROLE a LOGIN")
+    job = Background(lambda: side.run(waiter, "ALTER ROLE r SET work_mem = '2MB'"))
+    assert _blocked(side, waiter, job)
+    side.close(waiter)
+    assert job.join() == (
+        "error",
+        "57P01",
+        "terminating connection due to administrator command",
+        None,
+        None,
+    )
+    assert not waiter.in_transaction
+    assert [type(h).__name__ for h in side.database.locks.holders] == ["_Tx"]
+    assert side.run(holder, "COMMIT") == ("ok", "COMMIT")
+    catalog = side.database.catalog
+    assert catalog.get("r") is None
+    role = catalog.get("a")
+    assert role is not None and not role.login  # the closed block's write is gone
