@@ -88,6 +88,7 @@ def restore(account: Account, snapshot: AccountSnapshot) -> None:
         if database is None:
             continue  # made again on first use, from the restored cluster
         with database.lock:  # not between a session's commit check and its commit
+            database.end_transactions()
             database.version = version
             database.commit(catalog)
     for rid, (catalog, version) in snapshot.pristine.items():
@@ -95,6 +96,7 @@ def restore(account: Account, snapshot: AccountSnapshot) -> None:
         if database is None:
             continue
         with database.lock:
+            database.end_transactions()
             database.version = version
             if catalog is None:
                 database.reset()

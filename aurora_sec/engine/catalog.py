@@ -19,7 +19,10 @@ from aurora_sec.engine.pmap import LayeredMap
 
 _EMPTY: LayeredMap[Any, Any] = LayeredMap()
 
-__all__ = ["Catalog", "Grant", "Role", "RoleSetting", "Table"]
+__all__ = ["Catalog", "Grant", "Role", "RoleSetting", "RowKey", "Table"]
+
+#: A row as :meth:`Catalog.written_rows` names it, e.g. ``("role", 16390)``.
+RowKey = tuple[object, ...]
 
 
 @attrs.frozen
@@ -453,6 +456,43 @@ class Catalog:
             rows.update(("table", n) for n in names if self.tables.get(n) != other.tables.get(n))
         rows.update(("extension", e) for e in self.extensions ^ other.extensions)
         rows.update(("database", d) for d in self.databases ^ other.databases)
+        return rows
+
+    def written_rows(self, other: Catalog, known: Mapping[int, Role]) -> dict[RowKey, str]:
+        """The rows a change from this catalog to ``other`` writes, as PostgreSQL's tuple
+        locks and unique indexes see them, each with ``insert``, ``update`` or ``delete``:
+
+        * ``("role", oid)``: the ``pg_authid`` tuple of a role in ``known``, updated or deleted;
+        * ``("name", name)``: a name entering ``pg_authid_rolname_index`` (CREATE, RENAME);
+        * ``("grant", role, member)``: a ``pg_auth_members`` row (``pg_auth_members_role_member_index``);
+        * ``("setting", role, database)``: a ``pg_db_role_setting`` row (one per role and
+          database, holding every setting: ``pg_db_role_setting_databaseid_rol_index``).
+
+        Roles not in ``known`` (created by the same transaction) are private to it: their
+        oids may be drawn again by another transaction, so their rows count only by name.
+        """
+        rows: dict[RowKey, str] = {}
+        before, after = self._roles, other._roles
+        for oid in _changed_keys(before, after):
+            if oid in known:
+                rows["role", oid] = "update" if oid in after else "delete"
+        names = self._by_name
+        for name in _changed_keys(names, other._by_name):
+            if name not in names:
+                rows["name", name] = "insert"
+        grants, theirs = self._grants, other._grants
+        for key in _changed_keys(grants, theirs):
+            role, member, _ = key
+            if role in known and member in known:
+                kind = "insert" if key not in grants else "update" if key in theirs else "delete"
+                rows.setdefault(("grant", role, member), kind)
+        if self.settings != other.settings:
+            mine = {(s.role, s.database) for s in self.settings}
+            new = {(s.role, s.database) for s in other.settings}
+            for pair in {(s.role, s.database) for s in set(self.settings) ^ set(other.settings)}:
+                if pair[0] == 0 or pair[0] in known:
+                    kind = "insert" if pair not in mine else "update" if pair in new else "delete"
+                    rows["setting", *pair] = kind
         return rows
 
     # -- comparing (snapshots) -------------------------------------------------------------

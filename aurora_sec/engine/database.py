@@ -1,4 +1,5 @@
-"""The shared storage of one cluster: its committed role catalog and its engine version.
+"""The shared storage of one cluster: its committed role catalog, its engine version and the
+locks its open transactions hold.
 
 Every instance of an Aurora cluster reads the same storage, so the writer and the readers
 see the same roles; each instance has its own configuration (its EngineConfig). The catalog
@@ -11,6 +12,7 @@ import threading
 from collections.abc import Callable
 
 from aurora_sec.engine.catalog import Catalog
+from aurora_sec.engine.locks import LockTable
 from aurora_sec.versions import EngineVersion
 
 __all__ = ["Database"]
@@ -34,6 +36,8 @@ class Database:
         self.salt = salt
         #: Serialises statements of all sessions on this cluster.
         self.lock = threading.RLock()
+        #: Rows and role locks held by open transactions, and their waiters (locks.py).
+        self.locks = LockTable(self.lock)
 
     @property
     def catalog(self) -> Catalog:
@@ -66,3 +70,11 @@ class Database:
 
     def commit(self, catalog: Catalog) -> None:
         self._catalog = catalog
+
+    def end_transactions(self) -> None:
+        """Roll back every open transaction that holds rows or role locks (the cluster's
+        state is being put back: what they wrote was written on a state that is gone)."""
+        with self.lock:
+            for holder in list(self.locks.holders):
+                holder.abandon()
+            self.locks.wake()

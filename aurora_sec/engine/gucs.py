@@ -23,7 +23,7 @@ from aurora_sec.engine.guc_numbers import (
 from aurora_sec.errors import PostgresError
 from aurora_sec.versions import behaviour
 
-__all__ = ["GUCS", "Guc", "check_value", "display", "lookup"]
+__all__ = ["GUCS", "LOCK_TIMEOUT", "Guc", "check_value", "display", "lookup"]
 
 Checker = Callable[[str, int], tuple[str | None, PostgresError | None]]
 
@@ -98,7 +98,10 @@ def _integer(parameter: IntegerParameter) -> Checker:
 _UNIT_PARAMETERS: Mapping[str, IntegerParameter] = {
     "work_mem": IntegerParameter(64, INT_MAX, "kB"),
     "statement_timeout": IntegerParameter(0, INT_MAX, "ms"),
+    "lock_timeout": IntegerParameter(0, INT_MAX, "ms"),
 }
+#: ``lock_timeout``: a statement waiting for a row or role lock longer fails with 55P03.
+LOCK_TIMEOUT = _UNIT_PARAMETERS["lock_timeout"]
 
 _ENTRIES = (
     Guc(
@@ -125,6 +128,12 @@ _ENTRIES = (
         "user",
         default="0",
         checker=_integer(_UNIT_PARAMETERS["statement_timeout"]),
+    ),
+    Guc(
+        "lock_timeout",
+        "user",
+        default="0",
+        checker=_integer(_UNIT_PARAMETERS["lock_timeout"]),
     ),
     Guc("application_name", "user", default=""),
     Guc("log_min_messages", "superuser", default="warning"),

@@ -197,16 +197,22 @@ class Slot:
     """One backend's place in an instance's slots, from InitProcess until the connection
     closes. ``release`` is idempotent."""
 
-    __slots__ = ("_owner", "role_oid")
+    __slots__ = ("_owner", "role_oid", "session")
 
     def __init__(self, owner: ConnectionSlots) -> None:
         self._owner: ConnectionSlots | None = owner
         self.role_oid: int | None = None
+        #: The backend's session once the startup is accepted (a restart ends it).
+        self.session: Session | None = None
 
     def release(self) -> None:
+        """The connection closed: its session ends (an open transaction rolls back)."""
         owner, self._owner = self._owner, None
         if owner is not None:
             owner.release(self)
+        session, self.session = self.session, None
+        if session is not None:
+            session.close()
 
 
 class ConnectionSlots:
@@ -238,9 +244,15 @@ class ConnectionSlots:
             return sum(1 for slot in self._held if slot.role_oid == role_oid)
 
     def clear(self) -> None:
-        """A restart: every backend is gone (their slots no longer count)."""
+        """A restart: every backend is gone (their slots no longer count, their open
+        transactions roll back)."""
         with self._lock:
-            self._held = set()
+            held, self._held = self._held, set()
+        for slot in held:
+            slot._owner = None
+            session, slot.session = slot.session, None
+            if session is not None:
+                session.close()
 
 
 _TLS_ORDER = ("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
@@ -564,4 +576,5 @@ class InstanceServer:
                 bits=cipher_bits(cipher) if cipher else 0,
             )
         session = Session(self._database, self._config, user, dbname=dbname, ssl=ssl_state)
+        slot.session = session
         return Accepted(session, close=slot.release)

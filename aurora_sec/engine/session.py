@@ -12,21 +12,38 @@ each statement against the transaction's working catalog:
 A statement that fails changes nothing: handlers work on values and the working catalog is
 replaced only when a statement succeeds. The committed catalog belongs to the
 :class:`~aurora_sec.engine.database.Database`; COMMIT replaces it.
+
+A statement that would write a row (or take a role lock) another open transaction holds
+waits for it, the cluster's lock released, as PostgreSQL's second writer does
+(:mod:`aurora_sec.engine.locks`); a session with no other transaction holding anything pays
+one test of an empty dict per statement for that.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from aurora_sec.aws.rds.errors import UnsupportedByEmulator
 from aurora_sec.engine import aurora, gucs, objects
-from aurora_sec.engine.catalog import Catalog
+from aurora_sec.engine.catalog import Catalog, RowKey
 from aurora_sec.engine.config import EngineConfig
 from aurora_sec.engine.ddl.context import ExecContext
 from aurora_sec.engine.ddl.memberships import add_members, del_members
 from aurora_sec.engine.ddl.role_settings import alter_role_set
 from aurora_sec.engine.ddl.roles import alter_role, create_role, drop_role, rename_role
+from aurora_sec.engine.guc_numbers import parse_int
+from aurora_sec.engine.locks import (
+    Holder,
+    LockTable,
+    RoleLock,
+    conflict_error,
+    dropped_error,
+    lock_wait_description,
+    role_locks,
+    row_wait_description,
+)
 from aurora_sec.engine.messages import error
 from aurora_sec.engine.result import Result, SslState
 from aurora_sec.engine.select import run_select
@@ -68,15 +85,23 @@ class _Tx:
 
     __slots__ = (
         "aborted",
+        "backend",
         "base",
         "current_user",
         "explicit",
         "gucs",
         "local_undo",
+        "locks",
+        "outcome",
         "redo",
+        "rows_cache",
         "savepoints",
+        "session",
         "session_user",
+        "thread",
+        "touched",
         "work",
+        "xid",
     )
 
     def __init__(
@@ -86,6 +111,7 @@ class _Tx:
         gucs: dict[str, str],
         current_user: int,
         session_user: int,
+        session: Session,
     ) -> None:
         self.work = work
         self.explicit = explicit
@@ -95,12 +121,58 @@ class _Tx:
         self.current_user = current_user
         self.session_user = session_user
         self.aborted = False
-        self.savepoints: list[tuple[str, Catalog, dict[str, str], int, int, int]] = []
+        #: (name, working catalog, GUCs, current user, session user, len(redo), len(locks),
+        #: len(touched))
+        self.savepoints: list[tuple[str, Catalog, dict[str, str], int, int, int, int, int]] = []
         #: SET LOCAL values to undo at the end of the transaction: name -> value before.
         self.local_undo: dict[str, str | None] = {}
         #: Each statement that changed the catalog, with what it ran as and what it answered:
         #: replayed on a newer committed catalog if another session committed first.
         self.redo: list[_Redo] = []
+        # -- as the cluster's lock table sees it (locks.Holder) --
+        self.session = session
+        #: Role locks its statements took (DROP ROLE, ALTER ROLE ... SET, 16's GRANT/REVOKE).
+        self.locks: list[RoleLock] = []
+        #: Roles whose pg_authid tuple an ALTER ROLE updated without changing a value.
+        self.touched: list[int] = []
+        #: "commit" or "rollback" once ended.
+        self.outcome: str | None = None
+        #: A transaction id, drawn when it first holds something (for 40P01's DETAIL).
+        self.xid = 0
+        self.backend = session.backend
+        self.thread: threading.Thread | None = None
+        self.rows_cache: tuple[Catalog, Catalog, int, dict[RowKey, str]] | None = None
+
+    def _held(self) -> tuple[Catalog, int, int]:
+        """The catalog, the number of role locks and of touched roles it holds: an error
+        releases what the failed (sub)transaction took, as PostgreSQL's AbortTransaction."""
+        if not self.aborted:
+            return self.work, len(self.locks), len(self.touched)
+        if self.savepoints:
+            savepoint = self.savepoints[-1]
+            return savepoint[1], savepoint[6], savepoint[7]
+        return self.base, 0, 0
+
+    def held_rows(self) -> Mapping[RowKey, str]:
+        work, _, touched = self._held()
+        base = self.base
+        if work is base and not touched:
+            return {}
+        cached = self.rows_cache
+        if cached is not None and cached[0] is work and cached[1] is base and cached[2] == touched:
+            return cached[3]
+        rows = base.written_rows(work, base.roles) if work is not base else {}
+        for oid in self.touched[:touched]:
+            rows.setdefault(("role", oid), "update")
+        self.rows_cache = (work, base, touched, rows)
+        return rows
+
+    def held_locks(self) -> list[RoleLock]:
+        _, count, _ = self._held()
+        return self.locks if count == len(self.locks) else self.locks[:count]
+
+    def abandon(self) -> None:
+        self.session._abandon(self)
 
 
 class Session:
@@ -130,6 +202,9 @@ class Session:
         self._gucs: dict[str, str] = {}
         self._gucs_cache: tuple[EngineConfig, dict[str, str], dict[str, str]] | None = None
         self._tx: _Tx | None = None
+        #: Its number in 40P01's DETAIL (the emulator has no process ids).
+        self.backend = database.locks.next_backend()
+        self._closed = False
         #: The last role DDL statement that changed nothing, with what it depended on and
         #: its result (see :meth:`_execute_role_ddl`).
         self._select_memo: (
@@ -184,14 +259,44 @@ class Session:
         first error.
         """
         with self._db.lock:
+            tx = self._tx
+            if tx is not None:
+                tx.thread = threading.current_thread()
             return self._execute(sql)
+
+    def _abort(self, tx: _Tx) -> None:
+        """An error aborts the block: what it took is released (``_Tx._held``)."""
+        tx.aborted = True
+        self._db.locks.wake()
+
+    def close(self) -> None:
+        """The session ends (its connection closed, its instance restarted): an open
+        transaction rolls back, releasing the rows and role locks it held."""
+        with self._db.lock:
+            tx = self._tx
+            if tx is not None:
+                self._abandon(tx)
+
+    def _abandon(self, tx: _Tx) -> None:
+        if self._tx is tx:
+            self._end(commit=False)
+        self._db.locks.wake()
+
+    def _hold(self, tx: _Tx) -> None:
+        """Publish what ``tx`` holds to the cluster's lock table (before the lock is freed)."""
+        table = self._db.locks
+        if tx not in table.holders:
+            if not tx.xid:
+                tx.xid = table.next_xid()
+            tx.thread = threading.current_thread()
+            table.holders[tx] = None
 
     def _execute(self, sql: str) -> Result:
         try:
             statements = classify_major(sql, self._db.version.major)
         except PostgresError:
             if self._tx is not None and self._tx.explicit:
-                self._tx.aborted = True
+                self._abort(self._tx)
             raise
         if len(statements) == 1 and self._tx is None:
             stmt = statements[0]
@@ -218,7 +323,7 @@ class Session:
                 err.notices = tuple(notices)
                 if self._tx is not None:
                     if self._tx.explicit:
-                        self._tx.aborted = True
+                        self._abort(self._tx)
                     else:
                         self._end(commit=False)
                 raise
@@ -243,7 +348,7 @@ class Session:
             tx = self._tx
             if tx is not None:
                 if tx.explicit:
-                    tx.aborted = True
+                    self._abort(tx)
                 else:
                     self._end(commit=False)
             raise
@@ -262,9 +367,12 @@ class Session:
         The same steps as :meth:`_execute_one` + :meth:`_run` for a statement that only reads
         and replaces the catalog (no SET, no identity change, no transaction control): its
         implicit transaction is just "start from the committed catalog, commit the handler's
-        catalog if it succeeds". A failure leaves nothing to undo.
+        catalog if it succeeds". A failure leaves nothing to undo. While another session's
+        transaction holds rows or role locks, :meth:`_execute_role_ddl_contended` runs it.
         """
         db = self._db
+        if db.locks.holders:
+            return self._execute_role_ddl_contended(stmt, handler)
         catalog = db.catalog
         gucs = self._effective_gucs()
         config = self._config()
@@ -324,6 +432,47 @@ class Session:
             )
         return result
 
+    def _execute_role_ddl_contended(self, stmt: st.Statement, handler: _RoleHandler) -> Result:
+        """:meth:`_execute_role_ddl` while other transactions hold rows or role locks: the
+        statement waits for the role locks it takes and the rows it writes (``locks.py``),
+        and runs again on what is committed after each wait."""
+        db = self._db
+        while True:
+            catalog = db.catalog
+            notices: list[st.ServerMessage] = list(stmt.parse_notices)
+            precheck = stmt.precheck
+            try:
+                if precheck is not None:
+                    notices.extend(precheck.notices)
+                    if precheck.error is not None:
+                        raise precheck.error.to_error()
+                ctx = ExecContext(
+                    catalog,
+                    db.version.major,
+                    self._session_user,
+                    self._current_user,
+                    self._effective_gucs(),
+                    db.salt,
+                    notices,
+                )
+                aurora.check(ctx, stmt, self._config())
+                locks = role_locks(stmt, catalog, db.version.major)
+                if locks and self._take_role_locks(stmt, locks):
+                    continue  # it waited: run again on what is committed now
+                tag = handler(self, ctx, stmt)
+                if self._wait_for_rows(stmt, catalog, ctx.catalog, catalog):
+                    continue  # the holder rolled back or let go: run again
+            except PostgresError as err:
+                err.notices = tuple(notices)
+                raise
+            break  # no wait in this round: ``catalog`` is still the committed one
+        if ctx.catalog is not catalog:
+            db.commit(ctx.finished_catalog())
+        if not notices:
+            return _plain_result(tag)
+        inner = Result(tag, (), None, tuple(notices))
+        return Result(tag, (), None, inner.notices, (inner,))
+
     def _execute_simple_select(self, stmt: st.SelectFunctions) -> Result:
         """A one-row SELECT of literals and role/ssl functions outside a transaction block.
 
@@ -361,7 +510,7 @@ class Session:
 
     def _begin(self, *, explicit: bool) -> None:
         self._tx = _Tx(
-            self._db.catalog, explicit, self._gucs, self._current_user, self._session_user
+            self._db.catalog, explicit, self._gucs, self._current_user, self._session_user, self
         )
 
     def _end(self, *, commit: bool) -> None:
@@ -372,9 +521,9 @@ class Session:
             # Another session committed since this transaction began. When the two wrote
             # different rows, this one's statements are made again on the newer catalog, as
             # PostgreSQL's row-level writes would have landed (READ COMMITTED): both commit.
-            # When they wrote the same rows (where PostgreSQL makes the second writer wait
-            # and then fail), or a statement would not answer the same there, this one fails,
-            # as a serializable transaction would (docs/fidelity.md, "Concurrency").
+            # (A write of a row the other held made this one wait: locks.py.) When a
+            # statement would not answer the same there, this one fails, as a serializable
+            # transaction would (docs/fidelity.md, "Concurrency").
             committed = self._db.catalog
             disjoint = not (tx.base.changed_rows(tx.work) & tx.base.changed_rows(committed))
             rebased = self._replay(tx) if disjoint else None
@@ -382,6 +531,9 @@ class Session:
                 tx.work = rebased
                 tx.base = self._db.catalog
         if commit and not tx.aborted and tx.work is not tx.base and self._db.catalog is not tx.base:
+            tx.outcome = "rollback"
+            self._db.locks.holders.pop(tx, None)
+            self._db.locks.wake()
             self._gucs = tx.gucs
             self._current_user = tx.current_user
             self._session_user = tx.session_user
@@ -391,13 +543,22 @@ class Session:
                 hint="The transaction might succeed if retried.",
             )
         if commit and not tx.aborted:
-            self._db.commit(tx.work)
+            if tx.work is not tx.base:
+                # (a transaction that changed nothing commits nothing: replacing the
+                # catalog with the one it began from would undo others' commits)
+                self._db.commit(tx.work)
+            tx.outcome = "commit"
             for name, before in tx.local_undo.items():
                 self._restore_guc(name, before)
         else:
+            tx.outcome = "rollback"
             self._gucs = tx.gucs
             self._current_user = tx.current_user
             self._session_user = tx.session_user
+        table = self._db.locks
+        if table.holders:
+            table.holders.pop(tx, None)
+            table.wake()
 
     def _restore_guc(self, name: str, before: str | None) -> None:
         if name == "role":
@@ -423,8 +584,13 @@ class Session:
                 )
             elif tx is not None:
                 tx.explicit = True
+                tx.thread = threading.current_thread()
+                if tx.work is not tx.base or tx.locks or tx.touched:
+                    self._hold(tx)  # the implicit transaction's writes, held from now on
             else:
                 self._begin(explicit=True)
+                assert self._tx is not None
+                self._tx.thread = threading.current_thread()
             return stmt.tag
         if kind in (st.TransactionKind.COMMIT, st.TransactionKind.ROLLBACK):
             if not explicit:
@@ -463,6 +629,8 @@ class Session:
                         self._current_user,
                         self._session_user,
                         len(tx.redo),
+                        len(tx.locks),
+                        len(tx.touched),
                     )
                 )
                 return stmt.tag
@@ -475,9 +643,14 @@ class Session:
             if kind is st.TransactionKind.RELEASE:
                 del tx.savepoints[index:]
                 return stmt.tag
-            _, work, saved_gucs, current, session, redo_length = tx.savepoints[index]
+            _, work, saved_gucs, current, session, redo_length, locks, touched = tx.savepoints[
+                index
+            ]
             del tx.savepoints[index + 1 :]
             del tx.redo[redo_length:]
+            del tx.locks[locks:]
+            del tx.touched[touched:]
+            self._db.locks.wake()
             tx.work = work
             self._gucs = saved_gucs
             self._current_user, self._session_user = current, session
@@ -526,8 +699,25 @@ class Session:
         rows: tuple[tuple[str | None, ...], ...] | None = None
         columns: tuple[str, ...] = ()
         if isinstance(stmt, _REPLAYABLE):
-            tag = self._change(ctx, stmt)
-            work = ctx.finished_catalog()
+            table = self._db.locks
+            while True:
+                locks = role_locks(stmt, tx.work, self.major)
+                if not (locks and table.holders and self._take_role_locks(stmt, locks)):
+                    tag = self._change(ctx, stmt)
+                    work = ctx.finished_catalog()
+                    if not table.holders or not self._wait_for_rows(stmt, tx.work, work, tx.base):
+                        break
+                # it waited: READ COMMITTED, it runs again seeing what was committed meanwhile
+                self._rebase(tx)
+                del notices[mark:]
+                ctx = self._context(notices)
+                aurora.check(ctx, stmt, config)
+            tx.locks.extend(locks)
+            if isinstance(stmt, st.AlterRole):
+                # AlterRole updates the tuple even when no value changes: it holds the row
+                oid = self._target_oid(tx.work, stmt.target)
+                if oid is not None and oid in tx.base.roles:
+                    tx.touched.append(oid)
             if work is not tx.work:
                 tx.redo.append(
                     (
@@ -541,6 +731,14 @@ class Session:
                     )
                 )
                 tx.work = work
+            if (
+                tx.explicit
+                and tx not in table.holders
+                and (work is not tx.base or tx.locks or tx.touched)
+            ):
+                # a block holds what it wrote until it ends: other sessions must see that
+                # (an implicit transaction is published only if it waits: ``_wait``)
+                self._hold(tx)
             return Result(tag=tag, columns=columns, rows=rows, notices=tuple(notices))
         if isinstance(
             stmt,
@@ -562,6 +760,113 @@ class Session:
             raise UnsupportedByEmulator(f"{type(stmt).__name__} is not emulated")
         tx.work = ctx.finished_catalog()
         return Result(tag=tag, columns=columns, rows=rows, notices=tuple(notices))
+
+    # ------------------------------------------------------------------ waiting for locks ----
+
+    def _take_role_locks(self, stmt: st.Statement, locks: tuple[RoleLock, ...]) -> bool:
+        """Wait until no other open transaction holds a role lock conflicting with ``locks``.
+
+        False when nothing had to wait; True after a wait (the statement runs again on what
+        is committed now, as PostgreSQL's ``LockSharedObject`` reads the catalog again), or
+        the error PostgreSQL gives when the holder dropped the role (``locks.dropped_error``).
+        """
+        table = self._db.locks
+        waited = False
+        while True:
+            hit = table.lock_conflict(locks, self._tx)
+            if hit is None:
+                return waited
+            holder, wanted = hit
+            self._wait(holder, lock_wait_description(wanted), _role_lock_held(holder, wanted))
+            waited = True
+            if holder.outcome == "commit" and wanted[0] not in self._db.catalog.roles:
+                err = dropped_error(stmt, wanted[0], self.major)
+                if err is not None:
+                    raise err
+
+    def _wait_for_rows(
+        self, stmt: st.Statement, before: Catalog, after: Catalog, base: Catalog
+    ) -> bool:
+        """Wait while another open transaction holds a row this statement writes (``before``
+        to ``after``; rows of roles not in ``base`` are this transaction's own).
+
+        False: no row was held. True: the holder rolled back, or released the row: the
+        statement runs again. The holder committed: PostgreSQL's error (``locks.conflict_error``).
+        """
+        table = self._db.locks
+        rows = before.written_rows(after, base.roles) if after is not before else {}
+        if isinstance(stmt, st.AlterRole):
+            # AlterRole updates the pg_authid tuple even when no value changes
+            oid = self._target_oid(before, stmt.target)
+            if oid is not None and oid in base.roles:
+                rows.setdefault(("role", oid), "update")
+        if not rows:
+            return False
+        hit = table.row_conflict(rows, self._tx)
+        if hit is None:
+            return False
+        holder, key = hit
+        self._wait(
+            holder,
+            row_wait_description(holder),
+            lambda: holder.outcome is None and key in holder.held_rows(),
+        )
+        if holder.outcome == "commit":
+            held = holder.held_rows()
+            if key in held:
+                raise conflict_error(key, rows[key], held[key], after, self.major)
+        return True
+
+    def _target_oid(self, catalog: Catalog, ref: st.RoleRef) -> int | None:
+        if ref.kind is st.RoleRefKind.NAME:
+            role = catalog.get(ref.name or "")
+            return None if role is None else role.oid
+        if ref.kind is st.RoleRefKind.SESSION_USER:
+            return self._session_user
+        if ref.kind is st.RoleRefKind.PUBLIC:
+            return None
+        return self._current_user
+
+    def _wait(self, holder: Holder, description: str, blocked: Callable[[], bool]) -> None:
+        """Wait (the cluster's lock freed) while ``blocked()``; see ``LockTable.wait``."""
+        table = self._db.locks
+        tx = self._tx
+        if tx is not None and (tx.work is not tx.base or tx.locks or tx.touched):
+            self._hold(tx)  # what it holds so far stays held while it waits
+        waiter: object = tx if tx is not None else self
+        table.wait(
+            waiter,
+            holder,
+            description,
+            lambda: self._tx is tx and blocked(),
+            _backend_of,
+            self._lock_timeout(),
+        )
+        if self._tx is not tx:  # its session was closed while it waited
+            raise PostgresError(
+                "57P01", "terminating connection due to administrator command", severity="FATAL"
+            )
+
+    def _lock_timeout(self) -> int:
+        """``lock_timeout`` in milliseconds (0: wait for ever)."""
+        value = self._gucs.get("lock_timeout")
+        if value is None:
+            return 0
+        number, _ = parse_int(value, gucs.LOCK_TIMEOUT, self.major)
+        return number or 0
+
+    def _rebase(self, tx: _Tx) -> None:
+        """Move the transaction onto the catalog committed now (its statements made again
+        there), as a READ COMMITTED statement after a lock wait sees the other's commit.
+        Left as it is when that cannot be done (savepoints, or a statement that would answer
+        differently): its COMMIT then decides (``_end``)."""
+        committed = self._db.catalog
+        if committed is tx.base or tx.savepoints:
+            return
+        rebased = self._replay(tx) if tx.work is not tx.base else committed
+        if rebased is not None:
+            tx.work = rebased
+            tx.base = committed
 
     def _change(self, ctx: ExecContext, stmt: st.Statement) -> str:
         """Run a statement that changes the catalog (one of ``_REPLAYABLE``) against ``ctx``."""
@@ -802,6 +1107,15 @@ class Session:
         for inner in stmt.statements:
             self._run(inner, notices)
         return stmt.tag
+
+
+def _role_lock_held(holder: Holder, wanted: RoleLock) -> Callable[[], bool]:
+    return lambda: holder.outcome is None and LockTable.blocks(holder, wanted)
+
+
+def _backend_of(waiter: object) -> int:
+    """The backend number of a waiter: a transaction, or a session running one statement."""
+    return waiter.backend if isinstance(waiter, _Tx | Session) else 0
 
 
 _RoleHandler = Callable[[Session, ExecContext, Any], str]

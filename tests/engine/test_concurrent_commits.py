@@ -7,9 +7,9 @@ On PostgreSQL (READ COMMITTED) transactions that write different rows of pg_auth
 pg_auth_members both commit. The emulator's transactions work on private catalogs; a COMMIT
 that finds another session's commit since its BEGIN makes its statements again on the newer
 catalog and commits that, when every statement answers there what it answered before
-(``Session._replay``). Only transactions that wrote the same rows differ from PostgreSQL
-(there the second writer waits; here the later COMMIT fails with 40001: docs/fidelity.md,
-"Concurrency"), so the scenarios here are the ones where PostgreSQL does not block.
+(``Session._replay``). Transactions that write the same rows make the second writer wait,
+on both systems: tests/engine/test_row_locks.py compares those; the scenarios here are the
+ones where PostgreSQL does not block.
 """
 
 from __future__ import annotations

@@ -246,22 +246,45 @@ def test_concurrent_transactions_never_lose_a_commit(acct: Account) -> None:
         "SELECT rolname FROM pg_roles WHERE rolname IN ('from_first', 'from_second')"
     ).rows
     assert names is not None and sorted(names) == [("from_first",), ("from_second",)]
-    # the same row: the later COMMIT fails and changes nothing
+    # the same row from one thread: PostgreSQL's second writer would wait for ever; here it
+    # gets 55P03 at once and its block is aborted (tests/engine/test_row_locks.py)
     first.execute("BEGIN; ALTER ROLE from_second CONNECTION LIMIT 1")
-    second.execute("BEGIN; DROP ROLE from_second")
+    second.execute("BEGIN")
+    err = _error(second, "DROP ROLE from_second")
+    assert (err.sqlstate, err.message) == ("55P03", "canceling statement due to lock timeout")
+    assert second.execute("COMMIT").tag == "ROLLBACK"
     assert first.execute("COMMIT").tag == "COMMIT"
-    err = _error(second, "COMMIT")
+    limit = reader.execute("SELECT rolconnlimit FROM pg_roles WHERE rolname = 'from_second'")
+    assert limit.rows == (("1",),)
+    # rows that do not collide, but a statement that cannot be made again on the newer
+    # catalog (15 takes no lock on the granted role): the later COMMIT fails, changing nothing
+    first.execute("CREATE ROLE another")
+    first.execute("BEGIN; GRANT another TO from_first")
+    second.execute("DROP ROLE another")
+    err = _error(first, "COMMIT")
     assert (err.sqlstate, err.message) == (
         "40001",
         "could not serialize access due to concurrent update",
     )
-    assert not second.in_transaction
-    limit = reader.execute("SELECT rolconnlimit FROM pg_roles WHERE rolname = 'from_second'")
-    assert limit.rows == (("1",),)
+    assert not first.in_transaction
+    members = reader.execute("SELECT count(*) FROM pg_roles WHERE rolname = 'another'")
+    assert members.value == "0"
     # a read-only transaction commits whatever others did
     second.execute("BEGIN; SELECT current_user")
-    first.execute("CREATE ROLE another")
+    first.execute("CREATE ROLE yet_another")
     assert second.execute("COMMIT").tag == "COMMIT"
+    # ... and leaves them in place (its COMMIT used to put back the catalog it began from)
+    assert (
+        reader.execute("SELECT count(*) FROM pg_roles WHERE rolname = 'yet_another'").value == "1"
+    )
+    # so does one whose change a savepoint rolled back
+    second.execute("BEGIN; SAVEPOINT s; CREATE ROLE rolled_back; ROLLBACK TO SAVEPOINT s")
+    first.execute("CREATE ROLE one_more")
+    assert second.execute("COMMIT").tag == "COMMIT"
+    counted = reader.execute(
+        "SELECT count(*) FROM pg_roles WHERE rolname IN ('one_more', 'rolled_back')"
+    )
+    assert counted.value == "1"
 
 
 def test_rds_superuser_keeps_rds_password(acct: Account) -> None:
