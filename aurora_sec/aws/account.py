@@ -18,7 +18,7 @@ from aurora_sec.aws.ec2.client import Ec2Client
 from aurora_sec.aws.iam.backend import IamBackend
 from aurora_sec.aws.iam.client import IamClient
 from aurora_sec.aws.ids import IdGenerator
-from aurora_sec.aws.quotas import Quotas
+from aurora_sec.aws.quotas import DEFAULT_QUOTAS, Quotas
 from aurora_sec.aws.rds.backend import RdsBackend
 from aurora_sec.aws.rds.client import RdsClient
 from aurora_sec.errors import AwsError
@@ -63,7 +63,7 @@ class Account:
         self.region = region
         self.seed = seed
         #: Service quotas (AWS's defaults unless given).
-        self.quotas = quotas if quotas is not None else Quotas()
+        self.quotas = quotas if quotas is not None else DEFAULT_QUOTAS
         self.partition = "aws-us-gov" if "-gov-" in region else "aws"
         self.ids = IdGenerator(seed, account_id, region)
         #: One re-entrant lock serialises control-plane calls on this account.

@@ -8,9 +8,14 @@ process, and ids of one kind do not shift when calls of another kind are added.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
-from collections import Counter
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hashlib import _Hash
 
 __all__ = ["IdGenerator"]
 
@@ -26,28 +31,61 @@ _LOWER_TABLE = _table(_LOWER)
 _UPPER_TABLE = _table(_UPPER)
 
 
+#: Hash states kept per key: the fixed kinds (vpc, sg, ...) come first; kinds made of names
+#: (a certificate serial, a salt) are hashed from scratch once this many are kept.
+_KINDS_KEPT = 64
+
+
+class _Seeded:
+    """What depends on ``(seed, account id, region)`` alone, shared by every generator of it.
+
+    A kind's hash state is SHA-256 fed with ``seed \0 account \0 region \0 kind \0``; an id
+    is a copy of it fed with the counter, which gives the digest of the whole message.
+    """
+
+    def __init__(self, prefix: bytes) -> None:
+        self._prefix = prefix
+        self._kinds: dict[str, _Hash] = {}
+        hashed = self.digest("endpoint-hash", 0)
+        #: The 12-character id every endpoint of this account and region shares.
+        self.endpoint_hash = hashed[:12].translate(_LOWER_TABLE).decode()
+        h = self.digest("request", 0).hex()
+        #: The UUID-shaped stem of every request id.
+        self.request_stem = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-"
+
+    def digest(self, kind: str, counter: int) -> bytes:
+        base = self._kinds.get(kind)
+        if base is None:
+            base = hashlib.sha256(self._prefix + kind.encode() + b"\x00")
+            if len(self._kinds) < _KINDS_KEPT:
+                self._kinds[kind] = base
+        h = base.copy()
+        h.update(str(counter).encode())
+        return h.digest()
+
+
+@functools.lru_cache(maxsize=256)
+def _seeded(seed: int | str, account_id: str, region: str) -> _Seeded:
+    return _Seeded(f"{seed}\x00{account_id}\x00{region}\x00".encode())
+
+
 class IdGenerator:
     """Hands out deterministic ids for one account."""
 
     def __init__(self, seed: int | str, account_id: str, region: str) -> None:
-        self._prefix = f"{seed}\x00{account_id}\x00{region}\x00".encode()
-        self._counters: Counter[str] = Counter()
-        self._endpoint_hash: str | None = None
-        self._stems: dict[str, bytes] = {}
-        self._request_stem: str | None = None
+        self._seeded = _seeded(seed, account_id, region)
+        self._counters: dict[str, int] = {}
         #: Sessions of different clusters draw from the same counters on their own threads
         #: (each under its cluster's lock only): a read-modify-write must not lose a count.
         self._lock = threading.Lock()
 
-    def _digest(self, kind: str, counter: int | None = None) -> bytes:
-        if counter is None:
-            with self._lock:
-                counter = self._counters[kind] + 1
-                self._counters[kind] = counter
-        stem = self._stems.get(kind)
-        if stem is None:
-            stem = self._stems[kind] = self._prefix + kind.encode() + b"\x00"
-        return hashlib.sha256(stem + str(counter).encode()).digest()
+    def _next(self, kind: str) -> int:
+        with self._lock:
+            counter = self._counters[kind] = self._counters.get(kind, 0) + 1
+        return counter
+
+    def _digest(self, kind: str) -> bytes:
+        return self._seeded.digest(kind, self._next(kind))
 
     def hex_id(self, prefix: str, length: int = 17) -> str:
         """``vpc-0a1b2c3d4e5f67890`` style: a prefix and ``length`` (<= 64) hex digits."""
@@ -55,10 +93,7 @@ class IdGenerator:
 
     def endpoint_hash(self) -> str:
         """The 12-character id every endpoint of this account and region shares."""
-        if self._endpoint_hash is None:
-            digest = self._digest("endpoint-hash", counter=0)
-            self._endpoint_hash = digest[:12].translate(_LOWER_TABLE).decode()
-        return self._endpoint_hash
+        return self._seeded.endpoint_hash
 
     def resource_id(self, prefix: str) -> str:
         """``cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ`` / ``db-...``: 26 upper-case characters."""
@@ -67,13 +102,7 @@ class IdGenerator:
 
     def request_id(self) -> str:
         """A UUID-shaped request id: a seeded stem and a counter."""
-        if self._request_stem is None:
-            h = self._digest("request", counter=0).hex()
-            self._request_stem = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-"
-        with self._lock:
-            self._counters["request"] += 1
-            number = self._counters["request"]
-        return f"{self._request_stem}{number:012x}"
+        return f"{self._seeded.request_stem}{self._next('request'):012x}"
 
     def token(self, kind: str, length: int = 16) -> bytes:
         """Deterministic bytes for salts, serials and other material (``length`` <= 32)."""
@@ -82,13 +111,19 @@ class IdGenerator:
     def derive(self, kind: str, length: int = 16) -> bytes:
         """Deterministic bytes that are a pure function of ``kind``: no counter moves, so
         material made on first use (a certificate) leaves the account's state as it was."""
-        return self._digest(kind, counter=0)[:length]
+        return self._seeded.digest(kind, 0)[:length]
 
     def state(self) -> dict[str, int]:
         """The counters, for snapshots."""
         with self._lock:
             return dict(self._counters)
 
-    def restore(self, state: dict[str, int]) -> None:
+    def restore(self, state: Mapping[str, int]) -> None:
+        """Put back counters taken with :meth:`state`."""
         with self._lock:
-            self._counters = Counter(state)
+            self._counters = dict(state)
+
+    def update(self, counters: Mapping[str, int]) -> None:
+        """Set the given counters (the others keep their values)."""
+        with self._lock:
+            self._counters.update(counters)

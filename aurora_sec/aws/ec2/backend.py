@@ -308,6 +308,7 @@ _DIRECTION_ABBREVIATIONS: Final[Mapping[str, str]] = MappingProxyType(
 )
 
 
+@functools.lru_cache(maxsize=64)
 def availability_zones(region: str) -> tuple[tuple[str, str], ...]:
     """``(zone name, zone id)`` pairs of a region: ``("us-east-1a", "use1-az1")``, ...
 
@@ -381,7 +382,7 @@ class Ec2Backend:
             start = _initial_state(seed, account.account_id, account.region, account.partition)
             self._vpcs, self._subnets, self._groups = dict(start[0]), dict(start[1]), dict(start[2])
             self._dhcp_options_id = start[3]
-            account.ids.restore({**account.ids.state(), **dict(start[4])})
+            account.ids.update(start[4])
             return
         self._dhcp_options_id = account.ids.hex_id("dopt")
         vpc = self._new_vpc(_DEFAULT_VPC_CIDR, "default", is_default=True, tags=())
@@ -1324,7 +1325,7 @@ def _initial_state(
     tuple[tuple[str, Subnet], ...],
     tuple[tuple[str, SecurityGroup], ...],
     str,
-    tuple[tuple[str, int], ...],
+    Mapping[str, int],
 ]:
     """The EC2 state of a new account (its default VPC), and the id counters it used."""
     ids = IdGenerator(seed, account_id, region)
@@ -1334,5 +1335,5 @@ def _initial_state(
         tuple(backend._subnets.items()),
         tuple(backend._groups.items()),
         backend._dhcp_options_id,
-        tuple(ids.state().items()),
+        MappingProxyType(ids.state()),
     )
