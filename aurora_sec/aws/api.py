@@ -76,18 +76,25 @@ class _Validator:
 
     def is_valid(self, value: Any, shape_name: str) -> bool:
         """The fast path: True when botocore would report nothing (no report is built)."""
+        return self.check(shape_name)(value)
+
+    def check(self, shape_name: str) -> Callable[[Any], bool]:
+        """The compiled fast check of a shape (compiled on first use)."""
         check = self._fast.get(shape_name)
         if check is None:
             check = self._fast[shape_name] = self._compile(shape_name)
-        return check(value)
+        return check
 
     def _compile(self, shape_name: str) -> Callable[[Any], bool]:
         shape = self.shapes[shape_name]
         kind = shape[0]
         is_valid = self.is_valid
+        check_of = self.check
         if kind == "structure":
             members: dict[str, str] = shape[1]
             required: tuple[str, ...] = shape[2]
+            # A member's check, looked up on first use (shapes may be recursive).
+            checks: dict[str, Callable[[Any], bool]] = {}
 
             def structure(value: Any) -> bool:
                 if not isinstance(value, dict):
@@ -96,8 +103,13 @@ class _Validator:
                     if name not in value:
                         return False
                 for key, item in value.items():
-                    member = members.get(key)
-                    if member is None or not is_valid(item, member):
+                    check = checks.get(key)
+                    if check is None:
+                        member = members.get(key)
+                        if member is None:
+                            return False
+                        check = checks[key] = check_of(member)
+                    if not check(item):
                         return False
                 return True
 
@@ -111,7 +123,11 @@ class _Validator:
                     return False
                 if minimum is not None and len(value) < minimum:
                     return False
-                return all(is_valid(item, item_shape) for item in value)
+                check = check_of(item_shape)
+                for item in value:
+                    if not check(item):
+                        return False
+                return True
 
             return listing
         if kind == "map":
@@ -238,7 +254,7 @@ def validate_params(module: ModuleType, operation_name: str, params: Params) -> 
     """Raise :class:`ParamValidationError` as botocore would for ``params``."""
     validator = _validator(module)
     shape_name = module.OPERATIONS[operation_name]
-    if validator.is_valid(params, shape_name):
+    if validator.check(shape_name)(params):
         return
     report = _Report()
     validator.validate(dict(params), shape_name, "", report)
