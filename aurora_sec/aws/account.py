@@ -66,6 +66,7 @@ class Account:
         self.quotas = quotas if quotas is not None else DEFAULT_QUOTAS
         self.partition = "aws-us-gov" if "-gov-" in region else "aws"
         self.ids = IdGenerator(seed, account_id, region)
+        self._endpoint_suffix = f"{self.ids.endpoint_hash()}.{region}.rds.amazonaws.com"
         #: One re-entrant lock serialises control-plane calls on this account.
         self.lock = threading.RLock()
         self.ec2: Ec2Backend = Ec2Backend(self)
@@ -207,7 +208,7 @@ class Account:
     @property
     def endpoint_suffix(self) -> str:
         """``<hash>.<region>.rds.amazonaws.com``: shared by every endpoint of this account."""
-        return f"{self.ids.endpoint_hash()}.{self.region}.rds.amazonaws.com"
+        return self._endpoint_suffix
 
     def engine_config(self, db_instance_identifier: str) -> EngineConfig:
         """The configuration (GUCs) an instance runs with now; the server plane reads this."""

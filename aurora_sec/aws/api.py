@@ -124,10 +124,7 @@ class _Validator:
                 if minimum is not None and len(value) < minimum:
                     return False
                 check = check_of(item_shape)
-                for item in value:
-                    if not check(item):
-                        return False
-                return True
+                return all(check(item) for item in value)
 
             return listing
         if kind == "map":

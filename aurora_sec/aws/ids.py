@@ -85,7 +85,9 @@ class IdGenerator:
         return counter
 
     def _digest(self, kind: str) -> bytes:
-        return self._seeded.digest(kind, self._next(kind))
+        with self._lock:
+            counter = self._counters[kind] = self._counters.get(kind, 0) + 1
+        return self._seeded.digest(kind, counter)
 
     def hex_id(self, prefix: str, length: int = 17) -> str:
         """``vpc-0a1b2c3d4e5f67890`` style: a prefix and ``length`` (<= 64) hex digits."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -49,6 +50,7 @@ from aurora_sec.versions import EngineVersion
 
 if TYPE_CHECKING:
     from aurora_sec.aws.account import Account
+    from aurora_sec.aws.ec2.models import Subnet
 
 __all__ = ["ENGINE", "RdsBackend"]
 
@@ -81,6 +83,17 @@ MAX_CUSTOM_ENDPOINTS = 5
 MAX_INSTANCES_PER_CLUSTER = 16
 #: Fixed creation time: the emulator is deterministic, so clocks come from the caller.
 EPOCH = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
+
+
+#: What comes between a name and the account's endpoint suffix, per kind of endpoint.
+_HOST_PREFIXES: Mapping[str, str] = MappingProxyType(
+    {"cluster": "cluster-", "reader": "cluster-ro-", "custom": "cluster-custom-", "instance": ""}
+)
+
+
+def _zones_of(subnets: Iterable[Subnet]) -> tuple[str, ...]:
+    """The availability zones of some subnets, sorted, each once."""
+    return tuple(sorted({s.availability_zone for s in subnets}))
 
 
 def _tags(value: Sequence[Mapping[str, str]] | None) -> Tags:
@@ -515,13 +528,13 @@ class RdsBackend:
         self.clusters[identifier] = cluster
         return cluster
 
+    def group_subnets(self, group: SubnetGroup) -> list[Subnet]:
+        """The subnets of a DB subnet group that exist, in the group's order."""
+        subnets = self._account.ec2.subnets
+        return [s for s in map(subnets.get, group.subnet_ids) if s is not None]
+
     def _cluster_azs(self, subnet_group: SubnetGroup) -> tuple[str, ...]:
-        azs = []
-        for sid in subnet_group.subnet_ids:
-            subnet = self._account.ec2.get_subnet(sid)
-            if subnet is not None:
-                azs.append(subnet.availability_zone)
-        return tuple(sorted(set(azs)))[:3]
+        return _zones_of(self.group_subnets(subnet_group))[:3]
 
     def modify_cluster(self, p: Mapping[str, Any]) -> Cluster:
         cluster = self.get_cluster(p["DBClusterIdentifier"])
@@ -695,7 +708,8 @@ class RdsBackend:
             raise errors.invalid_combination(
                 "The DB instance and its DB cluster must be in the same DB subnet group."
             )
-        azs = self._subnet_group_azs(subnet_group)
+        subnets = self.group_subnets(subnet_group)
+        azs = _zones_of(subnets)
         az = p.get("AvailabilityZone")
         if az is not None and az not in azs:
             raise errors.invalid_value(f"Cannot find subnet in availability zone {az}.")
@@ -714,7 +728,7 @@ class RdsBackend:
             # AWS: without a subnet group the default VPC (with an internet gateway) is used
             # and the instance is public; a custom subnet group's VPC has none modelled.
             publicly = subnet_group.name == "default"
-        private_ip, public_ip = self._addresses(subnet_group, az, bool(publicly))
+        private_ip, public_ip = self._addresses(subnets, az, bool(publicly))
         instance = Instance(
             identifier=identifier,
             resource_id=self._account.ids.resource_id("db"),
@@ -743,15 +757,14 @@ class RdsBackend:
         return instance
 
     def _addresses(
-        self, group: SubnetGroup, az: str, public: bool
+        self, subnets: Sequence[Subnet], az: str, public: bool
     ) -> tuple[str | None, str | None]:
-        """A deterministic private address in the group's subnet of ``az`` (AWS keeps the
-        first four and the last address of a subnet), and a public one if asked."""
+        """A deterministic private address in the first of ``subnets`` in ``az`` (AWS keeps
+        the first four and the last address of a subnet), and a public one if asked."""
         private = None
-        for sid in group.subnet_ids:
-            subnet = self._account.ec2.get_subnet(sid)
-            if subnet is not None and subnet.availability_zone == az:
-                usable = subnet.cidr_block.num_addresses - 5
+        for subnet in subnets:
+            if subnet.availability_zone == az:
+                usable = subnet.available_ip_address_count
                 offset = (
                     4 + int.from_bytes(self._account.ids.token("private-ip", 4), "big") % usable
                 )
@@ -763,14 +776,6 @@ class RdsBackend:
             raw = self._account.ids.token("public-ip", 3)
             publicly = f"54.{raw[0]}.{raw[1]}.{max(raw[2], 1) if raw[2] < 255 else 254}"
         return private, publicly
-
-    def _subnet_group_azs(self, group: SubnetGroup) -> tuple[str, ...]:
-        azs = []
-        for sid in group.subnet_ids:
-            subnet = self._account.ec2.get_subnet(sid)
-            if subnet is not None and subnet.availability_zone not in azs:
-                azs.append(subnet.availability_zone)
-        return tuple(sorted(azs))
 
     def _check_class(self, instance_class: str, cluster: Cluster) -> None:
         version = cluster.engine_version
@@ -968,13 +973,7 @@ class RdsBackend:
     # ------------------------------------------------------------ endpoints -----------
 
     def host(self, kind: EndpointKind, name: str) -> str:
-        prefix = {
-            "cluster": "cluster-",
-            "reader": "cluster-ro-",
-            "custom": "cluster-custom-",
-            "instance": "",
-        }[kind]
-        return f"{name}.{prefix}{self._account.endpoint_suffix}"
+        return f"{name}.{_HOST_PREFIXES[kind]}{self._account.endpoint_suffix}"
 
     def resolve_endpoint(self, host: str) -> ResolvedEndpoint | None:
         """What a DNS lookup of ``host`` reaches, or None if the name does not exist."""
