@@ -45,7 +45,8 @@ class _Seeded:
 
     def __init__(self, prefix: bytes) -> None:
         self._prefix = prefix
-        self._kinds: dict[str, _Hash] = {}
+        #: The hash state of each kind (read by the generators directly).
+        self.kinds: dict[str, _Hash] = {}
         hashed = self.digest("endpoint-hash", 0)
         #: The 12-character id every endpoint of this account and region shares.
         self.endpoint_hash = hashed[:12].translate(_LOWER_TABLE).decode()
@@ -53,13 +54,17 @@ class _Seeded:
         #: The UUID-shaped stem of every request id.
         self.request_stem = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-"
 
-    def digest(self, kind: str, counter: int) -> bytes:
-        base = self._kinds.get(kind)
+    def start(self, kind: str) -> _Hash:
+        """The hash state of ``kind`` (kept while fewer than ``_KINDS_KEPT`` are)."""
+        base = self.kinds.get(kind)
         if base is None:
             base = hashlib.sha256(self._prefix + kind.encode() + b"\x00")
-            if len(self._kinds) < _KINDS_KEPT:
-                self._kinds[kind] = base
-        h = base.copy()
+            if len(self.kinds) < _KINDS_KEPT:
+                self.kinds[kind] = base
+        return base
+
+    def digest(self, kind: str, counter: int) -> bytes:
+        h = self.start(kind).copy()
         h.update(str(counter).encode())
         return h.digest()
 
@@ -74,6 +79,7 @@ class IdGenerator:
 
     def __init__(self, seed: int | str, account_id: str, region: str) -> None:
         self._seeded = _seeded(seed, account_id, region)
+        self._kinds = self._seeded.kinds
         self._counters: dict[str, int] = {}
         #: Sessions of different clusters draw from the same counters on their own threads
         #: (each under its cluster's lock only): a read-modify-write must not lose a count.
@@ -84,14 +90,20 @@ class IdGenerator:
             counter = self._counters[kind] = self._counters.get(kind, 0) + 1
         return counter
 
-    def _digest(self, kind: str) -> bytes:
+    def _hash(self, kind: str) -> _Hash:
+        """The hash of the next id of ``kind`` (its counter moves)."""
         with self._lock:
             counter = self._counters[kind] = self._counters.get(kind, 0) + 1
-        return self._seeded.digest(kind, counter)
+        base = self._kinds.get(kind)
+        if base is None:
+            base = self._seeded.start(kind)
+        h = base.copy()
+        h.update(str(counter).encode())
+        return h
 
     def hex_id(self, prefix: str, length: int = 17) -> str:
         """``vpc-0a1b2c3d4e5f67890`` style: a prefix and ``length`` (<= 64) hex digits."""
-        return f"{prefix}-{self._digest(prefix).hex()[:length]}"
+        return f"{prefix}-{self._hash(prefix).hexdigest()[:length]}"
 
     def endpoint_hash(self) -> str:
         """The 12-character id every endpoint of this account and region shares."""
@@ -99,7 +111,7 @@ class IdGenerator:
 
     def resource_id(self, prefix: str) -> str:
         """``cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ`` / ``db-...``: 26 upper-case characters."""
-        digest = self._digest("resource-" + prefix)
+        digest = self._hash("resource-" + prefix).digest()
         return f"{prefix}-{digest[:26].translate(_UPPER_TABLE).decode()}"
 
     def request_id(self) -> str:
@@ -108,7 +120,7 @@ class IdGenerator:
 
     def token(self, kind: str, length: int = 16) -> bytes:
         """Deterministic bytes for salts, serials and other material (``length`` <= 32)."""
-        return self._digest(kind)[:length]
+        return self._hash(kind).digest()[:length]
 
     def derive(self, kind: str, length: int = 16) -> bytes:
         """Deterministic bytes that are a pure function of ``kind``: no counter moves, so

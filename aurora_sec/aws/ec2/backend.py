@@ -47,6 +47,7 @@ from aurora_sec.aws.ec2.models import (
 )
 from aurora_sec.aws.ids import IdGenerator
 from aurora_sec.aws.quotas import Quotas
+from aurora_sec.aws.records import evolve
 from aurora_sec.errors import AwsError
 
 __all__ = ["ERRORS", "AccountView", "Ec2Backend", "Ec2Snapshot", "availability_zones", "ec2_error"]
@@ -860,11 +861,11 @@ class Ec2Backend:
 
     def _with_rule_id(self, perm: Permission) -> Permission:
         rule_id = self._account.ids.hex_id("sgr")
-        return attrs.evolve(
+        return evolve(
             perm,
-            ip_ranges=tuple(attrs.evolve(r, rule_id=rule_id) for r in perm.ip_ranges),
-            ipv6_ranges=tuple(attrs.evolve(r, rule_id=rule_id) for r in perm.ipv6_ranges),
-            group_pairs=tuple(attrs.evolve(g, rule_id=rule_id) for g in perm.group_pairs),
+            ip_ranges=tuple(evolve(r, rule_id=rule_id) for r in perm.ip_ranges),
+            ipv6_ranges=tuple(evolve(r, rule_id=rule_id) for r in perm.ipv6_ranges),
+            group_pairs=tuple(evolve(g, rule_id=rule_id) for g in perm.group_pairs),
         )
 
     # -------------------------------------------------------- permission checking -------
@@ -881,22 +882,18 @@ class Ec2Backend:
             sources: list[Permission] = []
             for r in request.ip_ranges:
                 sources.append(
-                    attrs.evolve(
-                        base, ip_ranges=(IpRange(_ipv4(r.cidr), description=r.description),)
-                    )
+                    evolve(base, ip_ranges=(IpRange(_ipv4(r.cidr), description=r.description),))
                 )
             for r in request.ipv6_ranges:
                 sources.append(
-                    attrs.evolve(
-                        base, ipv6_ranges=(Ipv6Range(_ipv6(r.cidr), description=r.description),)
-                    )
+                    evolve(base, ipv6_ranges=(Ipv6Range(_ipv6(r.cidr), description=r.description),))
                 )
             for prefix_list in request.prefix_list_ids:
                 raise ec2_error("prefix_list_not_found", value=prefix_list)
             for pair in request.group_pairs:
                 other = self._pair_group(group, pair)
                 sources.append(
-                    attrs.evolve(
+                    evolve(
                         base,
                         group_pairs=(
                             GroupPair(
@@ -1063,8 +1060,8 @@ def _with_permissions(
     group: SecurityGroup, direction: Direction, perms: tuple[Permission, ...]
 ) -> SecurityGroup:
     if direction == "ingress":
-        return attrs.evolve(group, ingress=perms)
-    return attrs.evolve(group, egress=perms)
+        return evolve(group, ingress=perms)
+    return evolve(group, egress=perms)
 
 
 def _describe_rule(perm: Permission) -> str:
@@ -1098,7 +1095,7 @@ def _sort_key(perm: Permission) -> tuple[str, int, int]:
 
 
 def _canonical(perm: Permission) -> Permission:
-    return attrs.evolve(
+    return evolve(
         perm,
         ip_ranges=tuple(
             sorted(perm.ip_ranges, key=lambda r: (int(r.cidr.network_address), r.cidr.prefixlen))
@@ -1126,7 +1123,7 @@ def _merge(
         if have is None:
             by_range[key] = add
         else:
-            by_range[key] = attrs.evolve(
+            by_range[key] = evolve(
                 have,
                 ip_ranges=have.ip_ranges + add.ip_ranges,
                 ipv6_ranges=have.ipv6_ranges + add.ipv6_ranges,
@@ -1139,7 +1136,7 @@ def _without(current: Sequence[Permission], gone: set[RuleKey]) -> tuple[Permiss
     out = []
     for perm in current:
         head = (perm.ip_protocol, perm.from_port, perm.to_port)
-        kept = attrs.evolve(
+        kept = evolve(
             perm,
             ip_ranges=tuple(r for r in perm.ip_ranges if (*head, "ipv4", str(r.cidr)) not in gone),
             ipv6_ranges=tuple(

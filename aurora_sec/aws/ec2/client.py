@@ -298,13 +298,14 @@ def _tag_list(tags: Sequence[Tag]) -> list[Response]:
 
 
 def _vpc(vpc: Vpc) -> Response:
+    cidr = str(vpc.cidr_block)
     out: Response = {
         "OwnerId": vpc.owner_id,
         "InstanceTenancy": vpc.instance_tenancy,
         "CidrBlockAssociationSet": [
             {
                 "AssociationId": vpc.cidr_association_id,
-                "CidrBlock": str(vpc.cidr_block),
+                "CidrBlock": cidr,
                 "CidrBlockState": {"State": "associated"},
             }
         ],
@@ -312,7 +313,7 @@ def _vpc(vpc: Vpc) -> Response:
         "BlockPublicAccessStates": dict(_OFF),
         "VpcId": vpc.vpc_id,
         "State": vpc.state,
-        "CidrBlock": str(vpc.cidr_block),
+        "CidrBlock": cidr,
         "DhcpOptionsId": vpc.dhcp_options_id,
     }
     if vpc.tags:

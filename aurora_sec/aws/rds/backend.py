@@ -35,6 +35,7 @@ from aurora_sec.aws.rds.models import (
     SubnetGroup,
     Tags,
 )
+from aurora_sec.aws.records import evolve
 from aurora_sec.catalog import certificates, engine_versions, instance_classes
 from aurora_sec.catalog import parameters as catalog
 from aurora_sec.client.certificates import RdsPki, TlsIdentity
@@ -290,7 +291,7 @@ class RdsBackend:
         for change in changes:
             assert change.value is not None
             settings[change.spec.name] = ParameterSetting(change.value, change.apply_method)  # type: ignore[arg-type]
-        updated = attrs.evolve(group, settings=settings)
+        updated = evolve(group, settings=settings)
         self._groups(kind)[group.name] = updated
         self._propagate(updated, changes)
         return updated
@@ -327,7 +328,7 @@ class RdsBackend:
         settings = dict(group.settings)
         for change in changes:
             settings.pop(change.spec.name, None)
-        updated = attrs.evolve(group, settings=settings)
+        updated = evolve(group, settings=settings)
         self._groups(kind)[group.name] = updated
         self._propagate(updated, changes)
         return updated
@@ -597,7 +598,7 @@ class RdsBackend:
                 float(s.get("MaxCapacity", 1)),
             )
         # All checks passed: apply.
-        updated = attrs.evolve(cluster, **changes)
+        updated = evolve(cluster, **changes)
         database = self.databases.get(cluster.resource_id)
         if database is not None and ("master_password" in changes or "engine_version" in changes):
             database.version = updated.engine_version
@@ -615,23 +616,21 @@ class RdsBackend:
                             draw,
                         )
                         database.commit(
-                            catalog.replace_role(
-                                attrs.evolve(master, password=stored)
-                            ).with_salts_drawn(draw + 1)
+                            catalog.replace_role(evolve(master, password=stored)).with_salts_drawn(
+                                draw + 1
+                            )
                         )
         if "engine_version" in changes:
             for iid in cluster.members:
-                self.instances[iid] = attrs.evolve(self.instances[iid], engine_version=version)
+                self.instances[iid] = evolve(self.instances[iid], engine_version=version)
         if new_id is not None and new_id != cluster.identifier:
-            updated = attrs.evolve(
-                updated, identifier=new_id, arn=self._account.arn("cluster", new_id)
-            )
+            updated = evolve(updated, identifier=new_id, arn=self._account.arn("cluster", new_id))
             del self.clusters[cluster.identifier]
             for iid in cluster.members:
-                self.instances[iid] = attrs.evolve(self.instances[iid], cluster_id=new_id)
+                self.instances[iid] = evolve(self.instances[iid], cluster_id=new_id)
             for eid, endpoint in list(self.endpoints.items()):
                 if endpoint.cluster_id == cluster.identifier:
-                    self.endpoints[eid] = attrs.evolve(endpoint, cluster_id=new_id)
+                    self.endpoints[eid] = evolve(endpoint, cluster_id=new_id)
         self.clusters[updated.identifier] = updated
         return updated
 
@@ -751,9 +750,7 @@ class RdsBackend:
             tags=_tags(p.get("Tags")),
         )
         self.instances[identifier] = instance
-        self.clusters[cluster.identifier] = attrs.evolve(
-            cluster, members=(*cluster.members, identifier)
-        )
+        self.clusters[cluster.identifier] = evolve(cluster, members=(*cluster.members, identifier))
         return instance
 
     def _addresses(
@@ -830,12 +827,12 @@ class RdsBackend:
             changes["publicly_accessible"] = bool(p["PubliclyAccessible"])
         if p.get("AutoMinorVersionUpgrade") is not None:
             changes["auto_minor_version_upgrade"] = bool(p["AutoMinorVersionUpgrade"])
-        updated = attrs.evolve(instance, **changes)
+        updated = evolve(instance, **changes)
         if new_id is not None and new_id != instance.identifier:
-            updated = attrs.evolve(updated, identifier=new_id, arn=self._account.arn("db", new_id))
+            updated = evolve(updated, identifier=new_id, arn=self._account.arn("db", new_id))
             del self.instances[instance.identifier]
             members = tuple(new_id if m == instance.identifier else m for m in cluster.members)
-            self.clusters[cluster.identifier] = attrs.evolve(cluster, members=members)
+            self.clusters[cluster.identifier] = evolve(cluster, members=members)
         self.instances[updated.identifier] = updated
         return updated
 
@@ -849,7 +846,7 @@ class RdsBackend:
         cluster = self.clusters[instance.cluster_id]
         cluster_group = self.cluster_parameter_groups[cluster.parameter_group]
         db_group = self.db_parameter_groups[instance.parameter_group]
-        rebooted = attrs.evolve(
+        rebooted = evolve(
             instance,
             running=desired_config(instance.engine_version, cluster_group, db_group),
             applied_cluster_group=cluster_group.name,
@@ -880,13 +877,13 @@ class RdsBackend:
         slots = self._slots.pop(instance.identifier, None)
         if slots is not None:
             slots.clear()
-        self.clusters[cluster.identifier] = attrs.evolve(cluster, members=tuple(members))
+        self.clusters[cluster.identifier] = evolve(cluster, members=tuple(members))
         for eid, endpoint in list(self.endpoints.items()):
             if (
                 instance.identifier in endpoint.static_members
                 or instance.identifier in endpoint.excluded_members
             ):
-                self.endpoints[eid] = attrs.evolve(
+                self.endpoints[eid] = evolve(
                     endpoint,
                     static_members=tuple(
                         m for m in endpoint.static_members if m != instance.identifier

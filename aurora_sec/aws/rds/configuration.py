@@ -17,9 +17,8 @@ import functools
 from collections.abc import Mapping
 from types import MappingProxyType
 
-import attrs
-
 from aurora_sec.aws.rds.models import GroupKind, Instance, ParameterGroup
+from aurora_sec.aws.records import evolve
 from aurora_sec.catalog import parameters as catalog
 from aurora_sec.versions import EngineVersion
 
@@ -98,13 +97,13 @@ def apply_immediate(
     else:
         running[name] = new_value
     _force_ssl_rule(running)
-    return attrs.evolve(instance, running=running)
+    return evolve(instance, running=running)
 
 
 def _pending(instance: Instance, name: str, kind: GroupKind) -> Instance:
     if kind == "cluster":
-        return attrs.evolve(instance, pending_cluster=instance.pending_cluster | {name})
-    return attrs.evolve(instance, pending_instance=instance.pending_instance | {name})
+        return evolve(instance, pending_cluster=instance.pending_cluster | {name})
+    return evolve(instance, pending_instance=instance.pending_instance | {name})
 
 
 def mark_pending(instance: Instance, name: str, kind: GroupKind) -> Instance:
