@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 import pytest
 
@@ -62,10 +64,11 @@ def test_evolve_runs_the_converters() -> None:
 
 def test_evolve_refuses_an_unknown_field() -> None:
     group = ParameterGroup("g", "aurora-postgresql15", "d", "cluster", "arn")
+    unknown: dict[str, Any] = {"no_such": 1}
     with pytest.raises(TypeError, match="no_such"):
-        evolve(group, no_such=1)
+        evolve(group, **unknown)
     with pytest.raises(TypeError):
-        attrs.evolve(group, **{"no_such": 1})
+        attrs.evolve(group, **unknown)
 
 
 def test_evolve_of_a_keyword_only_class_falls_back_to_attrs() -> None:
