@@ -247,14 +247,17 @@ def _validator(module: ModuleType) -> _Validator:
     return _Validator(module.SHAPES, module.SENSITIVE)
 
 
+@functools.cache
+def _operation_check(module: ModuleType, operation_name: str) -> Callable[[Any], bool]:
+    return _validator(module).check(module.OPERATIONS[operation_name])
+
+
 def validate_params(module: ModuleType, operation_name: str, params: Params) -> None:
     """Raise :class:`ParamValidationError` as botocore would for ``params``."""
-    validator = _validator(module)
-    shape_name = module.OPERATIONS[operation_name]
-    if validator.check(shape_name)(params):
+    if _operation_check(module, operation_name)(params):
         return
     report = _Report()
-    validator.validate(dict(params), shape_name, "", report)
+    _validator(module).validate(dict(params), module.OPERATIONS[operation_name], "", report)
     if report.lines:
         raise ParamValidationError("\n".join(report.lines))
 
@@ -298,7 +301,8 @@ class BaseClient:
 
     def _authorize(self, operation_name: str, params: Params) -> None:
         """Hook for IAM: every call is authorized before it runs (see the IAM plane)."""
-        self._account.authorize(self.service_name, operation_name, params, self.principal)
+        if self.principal is not None:  # the root user may call everything
+            self._account.authorize(self.service_name, operation_name, params, self.principal)
 
     @classmethod
     def operation_names(cls) -> tuple[str, ...]:

@@ -85,11 +85,6 @@ class IdGenerator:
         #: (each under its cluster's lock only): a read-modify-write must not lose a count.
         self._lock = threading.Lock()
 
-    def _next(self, kind: str) -> int:
-        with self._lock:
-            counter = self._counters[kind] = self._counters.get(kind, 0) + 1
-        return counter
-
     def _hash(self, kind: str) -> _Hash:
         """The hash of the next id of ``kind`` (its counter moves)."""
         with self._lock:
@@ -116,7 +111,9 @@ class IdGenerator:
 
     def request_id(self) -> str:
         """A UUID-shaped request id: a seeded stem and a counter."""
-        return f"{self._seeded.request_stem}{self._next('request'):012x}"
+        with self._lock:
+            number = self._counters["request"] = self._counters.get("request", 0) + 1
+        return f"{self._seeded.request_stem}{number:012x}"
 
     def token(self, kind: str, length: int = 16) -> bytes:
         """Deterministic bytes for salts, serials and other material (``length`` <= 32)."""

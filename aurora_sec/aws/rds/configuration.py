@@ -47,6 +47,12 @@ def engine_defaults(version: EngineVersion) -> Mapping[str, str]:
 
 def parameter_exists_in(name: str, version: EngineVersion) -> bool:
     """Does a parameter of the catalogue take effect on an engine of ``version``?"""
+    return _exists_in(name, version.major, version.minor)
+
+
+@functools.lru_cache(maxsize=4096)
+def _exists_in(name: str, major: int, minor: int) -> bool:
+    version = EngineVersion(major, minor)
     for level in ("cluster", "instance"):
         spec = catalog.lookup(name, version.family, level)
         if spec is not None:
@@ -64,9 +70,10 @@ def desired_config(
 ) -> dict[str, str]:
     """Engine defaults, then the cluster group, then the DB parameter group."""
     values = dict(engine_defaults(version))
+    major, minor = version.major, version.minor
     for group in (cluster_group, instance_group):
         for name, setting in group.settings.items():
-            if parameter_exists_in(name, version):
+            if _exists_in(name, major, minor):
                 values[name] = setting.value
     _force_ssl_rule(values)
     return values
