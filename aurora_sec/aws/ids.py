@@ -45,7 +45,7 @@ class _Seeded:
 
     def __init__(self, prefix: bytes) -> None:
         self._prefix = prefix
-        #: The hash state of each kind (read by the generators directly).
+        #: The hash state of each kind.
         self.kinds: dict[str, _Hash] = {}
         hashed = self.digest("endpoint-hash", 0)
         #: The 12-character id every endpoint of this account and region shares.
@@ -74,31 +74,32 @@ def _seeded(seed: int | str, account_id: str, region: str) -> _Seeded:
     return _Seeded(f"{seed}\x00{account_id}\x00{region}\x00".encode())
 
 
+@functools.lru_cache(maxsize=4096)
+def _digest_of(seeded: _Seeded, kind: str, counter: int) -> bytes:
+    """The digest of one id. A pure function, remembered: every new account of a seed draws
+    the same first ids (its default VPC, its first VPC, cluster, instance...)."""
+    return seeded.digest(kind, counter)
+
+
 class IdGenerator:
     """Hands out deterministic ids for one account."""
 
     def __init__(self, seed: int | str, account_id: str, region: str) -> None:
         self._seeded = _seeded(seed, account_id, region)
-        self._kinds = self._seeded.kinds
         self._counters: dict[str, int] = {}
         #: Sessions of different clusters draw from the same counters on their own threads
         #: (each under its cluster's lock only): a read-modify-write must not lose a count.
         self._lock = threading.Lock()
 
-    def _hash(self, kind: str) -> _Hash:
-        """The hash of the next id of ``kind`` (its counter moves)."""
+    def _digest(self, kind: str) -> bytes:
+        """The digest of the next id of ``kind`` (its counter moves)."""
         with self._lock:
             counter = self._counters[kind] = self._counters.get(kind, 0) + 1
-        base = self._kinds.get(kind)
-        if base is None:
-            base = self._seeded.start(kind)
-        h = base.copy()
-        h.update(str(counter).encode())
-        return h
+        return _digest_of(self._seeded, kind, counter)
 
     def hex_id(self, prefix: str, length: int = 17) -> str:
         """``vpc-0a1b2c3d4e5f67890`` style: a prefix and ``length`` (<= 64) hex digits."""
-        return f"{prefix}-{self._hash(prefix).hexdigest()[:length]}"
+        return f"{prefix}-{self._digest(prefix).hex()[:length]}"
 
     def endpoint_hash(self) -> str:
         """The 12-character id every endpoint of this account and region shares."""
@@ -106,7 +107,7 @@ class IdGenerator:
 
     def resource_id(self, prefix: str) -> str:
         """``cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ`` / ``db-...``: 26 upper-case characters."""
-        digest = self._hash("resource-" + prefix).digest()
+        digest = self._digest("resource-" + prefix)
         return f"{prefix}-{digest[:26].translate(_UPPER_TABLE).decode()}"
 
     def request_id(self) -> str:
@@ -117,7 +118,7 @@ class IdGenerator:
 
     def token(self, kind: str, length: int = 16) -> bytes:
         """Deterministic bytes for salts, serials and other material (``length`` <= 32)."""
-        return self._hash(kind).digest()[:length]
+        return self._digest(kind)[:length]
 
     def derive(self, kind: str, length: int = 16) -> bytes:
         """Deterministic bytes that are a pure function of ``kind``: no counter moves, so
