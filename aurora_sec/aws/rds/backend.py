@@ -761,11 +761,12 @@ class RdsBackend:
         private = None
         for subnet in subnets:
             if subnet.availability_zone == az:
-                usable = subnet.available_ip_address_count
+                block = subnet.cidr_block
+                usable = (1 << (32 - block.prefixlen)) - 5  # a /n block has 2^(32-n) addresses
                 offset = (
                     4 + int.from_bytes(self._account.ids.token("private-ip", 4), "big") % usable
                 )
-                value = int(subnet.cidr_block.network_address) + offset
+                value = int(block.network_address) + offset
                 private = f"{value >> 24}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}"
                 break
         publicly = None

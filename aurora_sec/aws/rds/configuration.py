@@ -33,9 +33,14 @@ def _applies_to(spec: catalog.ParameterSpec, version: EngineVersion) -> bool:
     return version >= EngineVersion.parse(spec.minimum_engine_version)
 
 
-@functools.cache
 def engine_defaults(version: EngineVersion) -> Mapping[str, str]:
     """The GUC values of a fresh instance of ``version`` with default parameter groups."""
+    return _engine_defaults(version.major, version.minor)
+
+
+@functools.lru_cache(maxsize=256)
+def _engine_defaults(major: int, minor: int) -> Mapping[str, str]:
+    version = EngineVersion(major, minor)
     values: dict[str, str] = {}
     for level in ("cluster", "instance"):
         for spec in catalog.for_family(version.family, level):
@@ -69,8 +74,8 @@ def desired_config(
     version: EngineVersion, cluster_group: ParameterGroup, instance_group: ParameterGroup
 ) -> dict[str, str]:
     """Engine defaults, then the cluster group, then the DB parameter group."""
-    values = dict(engine_defaults(version))
     major, minor = version.major, version.minor
+    values = dict(_engine_defaults(major, minor))
     for group in (cluster_group, instance_group):
         for name, setting in group.settings.items():
             if _exists_in(name, major, minor):
