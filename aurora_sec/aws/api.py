@@ -93,7 +93,14 @@ class _Validator:
         if kind == "structure":
             members: dict[str, str] = shape[1]
             required: tuple[str, ...] = shape[2]
-            # A member's check, looked up on first use (shapes may be recursive).
+            # Members that are plain scalars (no minimum) need only an isinstance test.
+            plain = {
+                key: _SCALARS[self.shapes[member][0]]
+                for key, member in members.items()
+                if self.shapes[member][0] in _SCALARS
+                and (len(self.shapes[member]) < 2 or self.shapes[member][1] is None)
+            }
+            # Any other member's check, looked up on first use (shapes may be recursive).
             checks: dict[str, Callable[[Any], bool]] = {}
 
             def structure(value: Any) -> bool:
@@ -103,6 +110,11 @@ class _Validator:
                     if name not in value:
                         return False
                 for key, item in value.items():
+                    types = plain.get(key)
+                    if types is not None:
+                        if not isinstance(item, types):
+                            return False
+                        continue
                     check = checks.get(key)
                     if check is None:
                         member = members.get(key)

@@ -9,6 +9,7 @@ job of :mod:`aurora_sec.aws.rds.views`.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
@@ -92,6 +93,17 @@ _HOST_PREFIXES: Mapping[str, str] = MappingProxyType(
 )
 
 
+@functools.lru_cache(maxsize=256)
+def _default_parameter_group(kind: GroupKind, family: str, arn: str) -> ParameterGroup:
+    """A default parameter group: an immutable record, the same in every account of an ARN
+    prefix, so accounts share it."""
+    if kind == "cluster":
+        description = f"Default cluster parameter group for {family}"
+    else:
+        description = f"Default parameter group for {family}"
+    return ParameterGroup(f"default.{family}", family, description, kind, arn, is_default=True)
+
+
 def _zones_of(subnets: Iterable[Subnet]) -> tuple[str, ...]:
     """The availability zones of some subnets, sorted, each once."""
     return tuple(sorted({s.availability_zone for s in subnets}))
@@ -147,14 +159,9 @@ class RdsBackend:
         groups = self.cluster_parameter_groups if kind == "cluster" else self.db_parameter_groups
         group = groups.get(name)
         if group is None:
-            if kind == "cluster":
-                description = f"Default cluster parameter group for {family}"
-                arn = self._account.arn("cluster-pg", name)
-            else:
-                description = f"Default parameter group for {family}"
-                arn = self._account.arn("pg", name)
-            group = ParameterGroup(name, family, description, kind, arn, is_default=True)
-            groups[name] = group
+            group = groups[name] = _default_parameter_group(
+                kind, family, self._account.arn("cluster-pg" if kind == "cluster" else "pg", name)
+            )
         return group
 
     def all_groups(self, kind: GroupKind) -> list[ParameterGroup]:
