@@ -27,7 +27,7 @@ from typing import Final, Protocol
 
 import attrs
 
-from aurora_sec.aws.addresses import ipv4_address, ipv4_network
+from aurora_sec.aws.addresses import ipv4_address, ipv4_network, network_text
 from aurora_sec.aws.ec2.models import (
     Direction,
     Filter,
@@ -1013,9 +1013,9 @@ def _ports(
 
 def _rule_key(perm: Permission) -> RuleKey:
     if perm.ip_ranges:
-        kind, source = "ipv4", str(perm.ip_ranges[0].cidr)
+        kind, source = "ipv4", network_text(perm.ip_ranges[0].cidr)
     elif perm.ipv6_ranges:
-        kind, source = "ipv6", str(perm.ipv6_ranges[0].cidr)
+        kind, source = "ipv6", network_text(perm.ipv6_ranges[0].cidr)
     else:
         kind, source = "group", perm.group_pairs[0].group_id
     return (perm.ip_protocol, perm.from_port, perm.to_port, kind, source)
@@ -1025,9 +1025,9 @@ def _keyed_rules(group: SecurityGroup, direction: Direction) -> dict[RuleKey, Se
     out: dict[RuleKey, SecurityGroupRule] = {}
     for rule in group.rules(direction):
         if rule.cidr_ipv4 is not None:
-            kind, source = "ipv4", str(rule.cidr_ipv4)
+            kind, source = "ipv4", network_text(rule.cidr_ipv4)
         elif rule.cidr_ipv6 is not None:
-            kind, source = "ipv6", str(rule.cidr_ipv6)
+            kind, source = "ipv6", network_text(rule.cidr_ipv6)
         else:
             kind, source = "group", rule.referenced_group_id or ""
         out[(rule.ip_protocol, rule.from_port, rule.to_port, kind, source)] = rule
@@ -1138,9 +1138,11 @@ def _without(current: Sequence[Permission], gone: set[RuleKey]) -> tuple[Permiss
         head = (perm.ip_protocol, perm.from_port, perm.to_port)
         kept = evolve(
             perm,
-            ip_ranges=tuple(r for r in perm.ip_ranges if (*head, "ipv4", str(r.cidr)) not in gone),
+            ip_ranges=tuple(
+                r for r in perm.ip_ranges if (*head, "ipv4", network_text(r.cidr)) not in gone
+            ),
             ipv6_ranges=tuple(
-                r for r in perm.ipv6_ranges if (*head, "ipv6", str(r.cidr)) not in gone
+                r for r in perm.ipv6_ranges if (*head, "ipv6", network_text(r.cidr)) not in gone
             ),
             group_pairs=tuple(
                 g for g in perm.group_pairs if (*head, "group", g.group_id) not in gone
@@ -1173,8 +1175,8 @@ def _tag_values(tags: Sequence[Tag]) -> dict[str, tuple[str, ...]]:
 def _vpc_filter_values(vpc: Vpc) -> dict[str, tuple[str, ...]]:
     return {
         "vpc-id": (vpc.vpc_id,),
-        "cidr": (str(vpc.cidr_block),),
-        "cidr-block-association.cidr-block": (str(vpc.cidr_block),),
+        "cidr": (network_text(vpc.cidr_block),),
+        "cidr-block-association.cidr-block": (network_text(vpc.cidr_block),),
         "cidr-block-association.association-id": (vpc.cidr_association_id,),
         "cidr-block-association.state": ("associated",),
         "dhcp-options-id": (vpc.dhcp_options_id,),
@@ -1186,7 +1188,7 @@ def _vpc_filter_values(vpc: Vpc) -> dict[str, tuple[str, ...]]:
 
 
 def _subnet_filter_values(subnet: Subnet) -> dict[str, tuple[str, ...]]:
-    cidr = (str(subnet.cidr_block),)
+    cidr = (network_text(subnet.cidr_block),)
     return {
         "subnet-id": (subnet.subnet_id,),
         "vpc-id": (subnet.vpc_id,),
@@ -1212,8 +1214,8 @@ def _permission_values(prefix: str, perms: Sequence[Permission]) -> dict[str, tu
         return tuple(str(v) for v in values if v is not None)
 
     return {
-        f"{prefix}cidr": tuple(str(c) for p in perms for c in p.cidrs),
-        f"{prefix}ipv6-cidr": tuple(str(r.cidr) for p in perms for r in p.ipv6_ranges),
+        f"{prefix}cidr": tuple(network_text(c) for p in perms for c in p.cidrs),
+        f"{prefix}ipv6-cidr": tuple(network_text(r.cidr) for p in perms for r in p.ipv6_ranges),
         f"{prefix}from-port": ports("from_port"),
         f"{prefix}to-port": ports("to_port"),
         f"{prefix}protocol": tuple(p.ip_protocol for p in perms),

@@ -104,6 +104,13 @@ def _default_parameter_group(kind: GroupKind, family: str, arn: str) -> Paramete
     return ParameterGroup(f"default.{family}", family, description, kind, arn, is_default=True)
 
 
+@functools.lru_cache(maxsize=256)
+def _default_subnet_group(vpc_id: str, subnet_ids: tuple[str, ...], arn: str) -> SubnetGroup:
+    """The default DB subnet group (the default VPC's subnets): an immutable record, shared
+    by the accounts whose default VPC is the same."""
+    return SubnetGroup("default", "default", vpc_id, subnet_ids, arn)
+
+
 def _zones_of(subnets: Iterable[Subnet]) -> tuple[str, ...]:
     """The availability zones of some subnets, sorted, each once."""
     return tuple(sorted({s.availability_zone for s in subnets}))
@@ -383,13 +390,12 @@ class RdsBackend:
         group = self.subnet_groups.get("default")
         if group is None:
             vpc = self._account.ec2.default_vpc()
-            subnets = tuple(
+            subnets = [
                 s.subnet_id for s in self._account.ec2.subnets.values() if s.vpc_id == vpc.vpc_id
+            ]
+            group = self.subnet_groups["default"] = _default_subnet_group(
+                vpc.vpc_id, tuple(subnets), self._account.arn("subgrp", "default")
             )
-            group = SubnetGroup(
-                "default", "default", vpc.vpc_id, subnets, self._account.arn("subgrp", "default")
-            )
-            self.subnet_groups["default"] = group
         return group
 
     def create_subnet_group(
