@@ -23,7 +23,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Final, Protocol
+from typing import Any, Final, Protocol, TypeVar
 
 import attrs
 
@@ -860,13 +860,13 @@ class Ec2Backend:
         return f"arn:{a.partition}:ec2:{a.region}:{a.account_id}:{kind}/{resource_id}"
 
     def _with_rule_id(self, perm: Permission) -> Permission:
+        """A single-source permission (see :meth:`_normalise`) with a new rule id."""
         rule_id = self._account.ids.hex_id("sgr")
-        return evolve(
-            perm,
-            ip_ranges=tuple(evolve(r, rule_id=rule_id) for r in perm.ip_ranges),
-            ipv6_ranges=tuple(evolve(r, rule_id=rule_id) for r in perm.ipv6_ranges),
-            group_pairs=tuple(evolve(g, rule_id=rule_id) for g in perm.group_pairs),
-        )
+        if perm.ip_ranges:
+            return evolve(perm, ip_ranges=(evolve(perm.ip_ranges[0], rule_id=rule_id),))
+        if perm.ipv6_ranges:
+            return evolve(perm, ipv6_ranges=(evolve(perm.ipv6_ranges[0], rule_id=rule_id),))
+        return evolve(perm, group_pairs=(evolve(perm.group_pairs[0], rule_id=rule_id),))
 
     # -------------------------------------------------------- permission checking -------
 
@@ -878,23 +878,34 @@ class Ec2Backend:
         for request in requests:
             protocol = _protocol(request.ip_protocol)
             from_port, to_port = _ports(protocol, request.from_port, request.to_port)
-            base = Permission(protocol, from_port, to_port)
             sources: list[Permission] = []
             for r in request.ip_ranges:
                 sources.append(
-                    evolve(base, ip_ranges=(IpRange(_ipv4(r.cidr), description=r.description),))
+                    Permission(
+                        protocol,
+                        from_port,
+                        to_port,
+                        ip_ranges=(IpRange(_ipv4(r.cidr), description=r.description),),
+                    )
                 )
             for r in request.ipv6_ranges:
                 sources.append(
-                    evolve(base, ipv6_ranges=(Ipv6Range(_ipv6(r.cidr), description=r.description),))
+                    Permission(
+                        protocol,
+                        from_port,
+                        to_port,
+                        ipv6_ranges=(Ipv6Range(_ipv6(r.cidr), description=r.description),),
+                    )
                 )
             for prefix_list in request.prefix_list_ids:
                 raise ec2_error("prefix_list_not_found", value=prefix_list)
             for pair in request.group_pairs:
                 other = self._pair_group(group, pair)
                 sources.append(
-                    evolve(
-                        base,
+                    Permission(
+                        protocol,
+                        from_port,
+                        to_port,
                         group_pairs=(
                             GroupPair(
                                 other.group_id, self.account_id, description=pair.description
@@ -1095,16 +1106,33 @@ def _sort_key(perm: Permission) -> tuple[str, int, int]:
 
 
 def _canonical(perm: Permission) -> Permission:
-    return evolve(
-        perm,
-        ip_ranges=tuple(
-            sorted(perm.ip_ranges, key=lambda r: (int(r.cidr.network_address), r.cidr.prefixlen))
-        ),
-        ipv6_ranges=tuple(
-            sorted(perm.ipv6_ranges, key=lambda r: (int(r.cidr.network_address), r.cidr.prefixlen))
-        ),
-        group_pairs=tuple(sorted(perm.group_pairs, key=lambda g: g.group_id)),
-    )
+    """The permission with its sources sorted (itself when no source list needs sorting)."""
+    ip_ranges = _sorted(perm.ip_ranges, _by_block)
+    ipv6_ranges = _sorted(perm.ipv6_ranges, _by_block)
+    group_pairs = _sorted(perm.group_pairs, _by_group)
+    if (
+        ip_ranges is perm.ip_ranges
+        and ipv6_ranges is perm.ipv6_ranges
+        and group_pairs is perm.group_pairs
+    ):
+        return perm
+    return evolve(perm, ip_ranges=ip_ranges, ipv6_ranges=ipv6_ranges, group_pairs=group_pairs)
+
+
+_T = TypeVar("_T")
+
+
+def _sorted(items: tuple[_T, ...], key: Callable[[_T], Any]) -> tuple[_T, ...]:
+    """``items`` sorted by ``key``; the tuple itself when it has fewer than two items."""
+    return items if len(items) < 2 else tuple(sorted(items, key=key))
+
+
+def _by_block(r: IpRange | Ipv6Range) -> tuple[int, int]:
+    return (int(r.cidr.network_address), r.cidr.prefixlen)
+
+
+def _by_group(g: GroupPair) -> str:
+    return g.group_id
 
 
 def _merge(
