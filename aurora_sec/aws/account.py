@@ -7,6 +7,7 @@ inside it. Two accounts with the same seed that receive the same calls are ident
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import threading
@@ -39,6 +40,16 @@ _ACCOUNT_RE = re.compile(r"[0-9]{12}")
 _REGION_RE = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]")
 
 
+@functools.lru_cache(maxsize=256)
+def _is_account_id(text: str) -> bool:
+    return _ACCOUNT_RE.fullmatch(text) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _is_region(text: str) -> bool:
+    return _REGION_RE.fullmatch(text) is not None
+
+
 class Account:
     """An AWS account in one region, with its EC2 (VPC), RDS and IAM state.
 
@@ -53,9 +64,9 @@ class Account:
         seed: int | str = 0,
         quotas: Quotas | None = None,
     ) -> None:
-        if not isinstance(account_id, str) or not _ACCOUNT_RE.fullmatch(account_id):
+        if not isinstance(account_id, str) or not _is_account_id(account_id):
             raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
-        if not isinstance(region, str) or not _REGION_RE.fullmatch(region):
+        if not isinstance(region, str) or not _is_region(region):
             raise ValueError(f"not an AWS region name: {region!r}")
         if not isinstance(seed, int | str) or isinstance(seed, bool):
             raise TypeError("seed must be an int or a str")

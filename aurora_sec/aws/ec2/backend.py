@@ -381,7 +381,11 @@ class Ec2Backend:
             # The default VPC of an account is a pure function of (seed, account, region):
             # build it once and share its immutable records between accounts.
             start = _initial_state(seed, account.account_id, account.region, account.partition)
-            self._vpcs, self._subnets, self._groups = dict(start[0]), dict(start[1]), dict(start[2])
+            self._vpcs, self._subnets, self._groups = (
+                start[0].copy(),
+                start[1].copy(),
+                start[2].copy(),
+            )
             self._dhcp_options_id = start[3]
             account.ids.update(start[4])
             return
@@ -1348,19 +1352,22 @@ class _BuildView:
 def _initial_state(
     seed: int | str, account_id: str, region: str, partition: str
 ) -> tuple[
-    tuple[tuple[str, Vpc], ...],
-    tuple[tuple[str, Subnet], ...],
-    tuple[tuple[str, SecurityGroup], ...],
+    dict[str, Vpc],
+    dict[str, Subnet],
+    dict[str, SecurityGroup],
     str,
     Mapping[str, int],
 ]:
-    """The EC2 state of a new account (its default VPC), and the id counters it used."""
+    """The EC2 state of a new account (its default VPC), and the id counters it used.
+
+    Shared by every account of the key: the caller copies the dicts and never changes them.
+    """
     ids = IdGenerator(seed, account_id, region)
     backend = Ec2Backend(_BuildView(account_id, region, partition, ids), _build=True)
     return (
-        tuple(backend._vpcs.items()),
-        tuple(backend._subnets.items()),
-        tuple(backend._groups.items()),
+        backend._vpcs,
+        backend._subnets,
+        backend._groups,
         backend._dhcp_options_id,
         MappingProxyType(ids.state()),
     )
