@@ -12,10 +12,6 @@ import functools
 import hashlib
 import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from hashlib import _Hash
 
 __all__ = ["IdGenerator"]
 
@@ -31,54 +27,32 @@ _LOWER_TABLE = _table(_LOWER)
 _UPPER_TABLE = _table(_UPPER)
 
 
-#: Hash states kept per key: the fixed kinds (vpc, sg, ...) come first; kinds made of names
-#: (a certificate serial, a salt) are hashed from scratch once this many are kept.
-_KINDS_KEPT = 64
+def _sha(prefix: bytes, kind: str, counter: int) -> bytes:
+    """SHA-256 of ``seed \0 account \0 region \0 kind \0 counter`` (``prefix`` is the first
+    three fields)."""
+    return hashlib.sha256(prefix + kind.encode() + b"\x00" + str(counter).encode()).digest()
+
+
+#: :func:`_sha`, remembered: a pure function, and every new account of a seed draws the same
+#: first ids (its default VPC, its first VPC, cluster, instance...).
+_remembered_sha = functools.lru_cache(maxsize=4096)(_sha)
 
 
 class _Seeded:
-    """What depends on ``(seed, account id, region)`` alone, shared by every generator of it.
+    """What depends on ``(seed, account id, region)`` alone, shared by every generator of it."""
 
-    A kind's hash state is SHA-256 fed with ``seed \0 account \0 region \0 kind \0``; an id
-    is a copy of it fed with the counter, which gives the digest of the whole message.
-    """
-
-    def __init__(self, prefix: bytes) -> None:
-        self._prefix = prefix
-        #: The hash state of each kind.
-        self.kinds: dict[str, _Hash] = {}
-        hashed = self.digest("endpoint-hash", 0)
+    def __init__(self, seed: int | str, account_id: str, region: str) -> None:
+        self.prefix = f"{seed}\x00{account_id}\x00{region}\x00".encode()
         #: The 12-character id every endpoint of this account and region shares.
-        self.endpoint_hash = hashed[:12].translate(_LOWER_TABLE).decode()
-        h = self.digest("request", 0).hex()
+        self.endpoint_hash = (
+            _sha(self.prefix, "endpoint-hash", 0)[:12].translate(_LOWER_TABLE).decode()
+        )
+        h = _sha(self.prefix, "request", 0).hex()
         #: The UUID-shaped stem of every request id.
         self.request_stem = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-"
 
-    def start(self, kind: str) -> _Hash:
-        """The hash state of ``kind`` (kept while fewer than ``_KINDS_KEPT`` are)."""
-        base = self.kinds.get(kind)
-        if base is None:
-            base = hashlib.sha256(self._prefix + kind.encode() + b"\x00")
-            if len(self.kinds) < _KINDS_KEPT:
-                self.kinds[kind] = base
-        return base
 
-    def digest(self, kind: str, counter: int) -> bytes:
-        h = self.start(kind).copy()
-        h.update(str(counter).encode())
-        return h.digest()
-
-
-@functools.lru_cache(maxsize=256)
-def _seeded(seed: int | str, account_id: str, region: str) -> _Seeded:
-    return _Seeded(f"{seed}\x00{account_id}\x00{region}\x00".encode())
-
-
-@functools.lru_cache(maxsize=4096)
-def _digest_of(seeded: _Seeded, kind: str, counter: int) -> bytes:
-    """The digest of one id. A pure function, remembered: every new account of a seed draws
-    the same first ids (its default VPC, its first VPC, cluster, instance...)."""
-    return seeded.digest(kind, counter)
+_seeded = functools.lru_cache(maxsize=256, typed=True)(_Seeded)
 
 
 class IdGenerator:
@@ -86,6 +60,7 @@ class IdGenerator:
 
     def __init__(self, seed: int | str, account_id: str, region: str) -> None:
         self._seeded = _seeded(seed, account_id, region)
+        self._prefix = self._seeded.prefix
         self._counters: dict[str, int] = {}
         #: Sessions of different clusters draw from the same counters on their own threads
         #: (each under its cluster's lock only): a read-modify-write must not lose a count.
@@ -95,7 +70,7 @@ class IdGenerator:
         """The digest of the next id of ``kind`` (its counter moves)."""
         with self._lock:
             counter = self._counters[kind] = self._counters.get(kind, 0) + 1
-        return _digest_of(self._seeded, kind, counter)
+        return _remembered_sha(self._prefix, kind, counter)
 
     def hex_id(self, prefix: str, length: int = 17) -> str:
         """``vpc-0a1b2c3d4e5f67890`` style: a prefix and ``length`` (<= 64) hex digits."""
@@ -123,7 +98,7 @@ class IdGenerator:
     def derive(self, kind: str, length: int = 16) -> bytes:
         """Deterministic bytes that are a pure function of ``kind``: no counter moves, so
         material made on first use (a certificate) leaves the account's state as it was."""
-        return self._seeded.digest(kind, 0)[:length]
+        return _sha(self._prefix, kind, 0)[:length]
 
     def state(self) -> dict[str, int]:
         """The counters, for snapshots."""
