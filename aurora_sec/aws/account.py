@@ -7,6 +7,7 @@ inside it. Two accounts with the same seed that receive the same calls are ident
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import threading
@@ -18,7 +19,7 @@ from aurora_sec.aws.ec2.client import Ec2Client
 from aurora_sec.aws.iam.backend import IamBackend
 from aurora_sec.aws.iam.client import IamClient
 from aurora_sec.aws.ids import IdGenerator
-from aurora_sec.aws.quotas import Quotas
+from aurora_sec.aws.quotas import DEFAULT_QUOTAS, Quotas
 from aurora_sec.aws.rds.backend import RdsBackend
 from aurora_sec.aws.rds.client import RdsClient
 from aurora_sec.errors import AwsError
@@ -39,6 +40,16 @@ _ACCOUNT_RE = re.compile(r"[0-9]{12}")
 _REGION_RE = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]")
 
 
+@functools.lru_cache(maxsize=256)
+def _is_account_id(text: str) -> bool:
+    return _ACCOUNT_RE.fullmatch(text) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _is_region(text: str) -> bool:
+    return _REGION_RE.fullmatch(text) is not None
+
+
 class Account:
     """An AWS account in one region, with its EC2 (VPC), RDS and IAM state.
 
@@ -53,9 +64,9 @@ class Account:
         seed: int | str = 0,
         quotas: Quotas | None = None,
     ) -> None:
-        if not isinstance(account_id, str) or not _ACCOUNT_RE.fullmatch(account_id):
+        if not isinstance(account_id, str) or not _is_account_id(account_id):
             raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
-        if not isinstance(region, str) or not _REGION_RE.fullmatch(region):
+        if not isinstance(region, str) or not _is_region(region):
             raise ValueError(f"not an AWS region name: {region!r}")
         if not isinstance(seed, int | str) or isinstance(seed, bool):
             raise TypeError("seed must be an int or a str")
@@ -63,9 +74,10 @@ class Account:
         self.region = region
         self.seed = seed
         #: Service quotas (AWS's defaults unless given).
-        self.quotas = quotas if quotas is not None else Quotas()
+        self.quotas = quotas if quotas is not None else DEFAULT_QUOTAS
         self.partition = "aws-us-gov" if "-gov-" in region else "aws"
         self.ids = IdGenerator(seed, account_id, region)
+        self._endpoint_suffix = f"{self.ids.endpoint_hash()}.{region}.rds.amazonaws.com"
         #: One re-entrant lock serialises control-plane calls on this account.
         self.lock = threading.RLock()
         self.ec2: Ec2Backend = Ec2Backend(self)
@@ -207,7 +219,7 @@ class Account:
     @property
     def endpoint_suffix(self) -> str:
         """``<hash>.<region>.rds.amazonaws.com``: shared by every endpoint of this account."""
-        return f"{self.ids.endpoint_hash()}.{self.region}.rds.amazonaws.com"
+        return self._endpoint_suffix
 
     def engine_config(self, db_instance_identifier: str) -> EngineConfig:
         """The configuration (GUCs) an instance runs with now; the server plane reads this."""

@@ -76,18 +76,32 @@ class _Validator:
 
     def is_valid(self, value: Any, shape_name: str) -> bool:
         """The fast path: True when botocore would report nothing (no report is built)."""
+        return self.check(shape_name)(value)
+
+    def check(self, shape_name: str) -> Callable[[Any], bool]:
+        """The compiled fast check of a shape (compiled on first use)."""
         check = self._fast.get(shape_name)
         if check is None:
             check = self._fast[shape_name] = self._compile(shape_name)
-        return check(value)
+        return check
 
     def _compile(self, shape_name: str) -> Callable[[Any], bool]:
         shape = self.shapes[shape_name]
         kind = shape[0]
         is_valid = self.is_valid
+        check_of = self.check
         if kind == "structure":
             members: dict[str, str] = shape[1]
             required: tuple[str, ...] = shape[2]
+            # Members that are plain scalars (no minimum) need only an isinstance test.
+            plain = {
+                key: _SCALARS[self.shapes[member][0]]
+                for key, member in members.items()
+                if self.shapes[member][0] in _SCALARS
+                and (len(self.shapes[member]) < 2 or self.shapes[member][1] is None)
+            }
+            # Any other member's check, looked up on first use (shapes may be recursive).
+            checks: dict[str, Callable[[Any], bool]] = {}
 
             def structure(value: Any) -> bool:
                 if not isinstance(value, dict):
@@ -96,8 +110,18 @@ class _Validator:
                     if name not in value:
                         return False
                 for key, item in value.items():
-                    member = members.get(key)
-                    if member is None or not is_valid(item, member):
+                    types = plain.get(key)
+                    if types is not None:
+                        if not isinstance(item, types):
+                            return False
+                        continue
+                    check = checks.get(key)
+                    if check is None:
+                        member = members.get(key)
+                        if member is None:
+                            return False
+                        check = checks[key] = check_of(member)
+                    if not check(item):
                         return False
                 return True
 
@@ -111,7 +135,8 @@ class _Validator:
                     return False
                 if minimum is not None and len(value) < minimum:
                     return False
-                return all(is_valid(item, item_shape) for item in value)
+                check = check_of(item_shape)
+                return all(check(item) for item in value)
 
             return listing
         if kind == "map":
@@ -234,14 +259,17 @@ def _validator(module: ModuleType) -> _Validator:
     return _Validator(module.SHAPES, module.SENSITIVE)
 
 
+@functools.cache
+def _operation_check(module: ModuleType, operation_name: str) -> Callable[[Any], bool]:
+    return _validator(module).check(module.OPERATIONS[operation_name])
+
+
 def validate_params(module: ModuleType, operation_name: str, params: Params) -> None:
     """Raise :class:`ParamValidationError` as botocore would for ``params``."""
-    validator = _validator(module)
-    shape_name = module.OPERATIONS[operation_name]
-    if validator.is_valid(params, shape_name):
+    if _operation_check(module, operation_name)(params):
         return
     report = _Report()
-    validator.validate(dict(params), shape_name, "", report)
+    _validator(module).validate(dict(params), module.OPERATIONS[operation_name], "", report)
     if report.lines:
         raise ParamValidationError("\n".join(report.lines))
 
@@ -285,7 +313,8 @@ class BaseClient:
 
     def _authorize(self, operation_name: str, params: Params) -> None:
         """Hook for IAM: every call is authorized before it runs (see the IAM plane)."""
-        self._account.authorize(self.service_name, operation_name, params, self.principal)
+        if self.principal is not None:  # the root user may call everything
+            self._account.authorize(self.service_name, operation_name, params, self.principal)
 
     @classmethod
     def operation_names(cls) -> tuple[str, ...]:

@@ -8,9 +8,10 @@ process, and ids of one kind do not shift when calls of another kind are added.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
-from collections import Counter
+from collections.abc import Mapping
 
 __all__ = ["IdGenerator"]
 
@@ -26,28 +27,50 @@ _LOWER_TABLE = _table(_LOWER)
 _UPPER_TABLE = _table(_UPPER)
 
 
+def _sha(prefix: bytes, kind: str, counter: int) -> bytes:
+    """SHA-256 of ``seed \0 account \0 region \0 kind \0 counter`` (``prefix`` is the first
+    three fields)."""
+    return hashlib.sha256(prefix + kind.encode() + b"\x00" + str(counter).encode()).digest()
+
+
+#: :func:`_sha`, remembered: a pure function, and every new account of a seed draws the same
+#: first ids (its default VPC, its first VPC, cluster, instance...).
+_remembered_sha = functools.lru_cache(maxsize=4096)(_sha)
+
+
+class _Seeded:
+    """What depends on ``(seed, account id, region)`` alone, shared by every generator of it."""
+
+    def __init__(self, seed: int | str, account_id: str, region: str) -> None:
+        self.prefix = f"{seed}\x00{account_id}\x00{region}\x00".encode()
+        #: The 12-character id every endpoint of this account and region shares.
+        self.endpoint_hash = (
+            _sha(self.prefix, "endpoint-hash", 0)[:12].translate(_LOWER_TABLE).decode()
+        )
+        h = _sha(self.prefix, "request", 0).hex()
+        #: The UUID-shaped stem of every request id.
+        self.request_stem = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-"
+
+
+_seeded = functools.lru_cache(maxsize=256, typed=True)(_Seeded)
+
+
 class IdGenerator:
     """Hands out deterministic ids for one account."""
 
     def __init__(self, seed: int | str, account_id: str, region: str) -> None:
-        self._prefix = f"{seed}\x00{account_id}\x00{region}\x00".encode()
-        self._counters: Counter[str] = Counter()
-        self._endpoint_hash: str | None = None
-        self._stems: dict[str, bytes] = {}
-        self._request_stem: str | None = None
+        self._seeded = _seeded(seed, account_id, region)
+        self._prefix = self._seeded.prefix
+        self._counters: dict[str, int] = {}
         #: Sessions of different clusters draw from the same counters on their own threads
         #: (each under its cluster's lock only): a read-modify-write must not lose a count.
         self._lock = threading.Lock()
 
-    def _digest(self, kind: str, counter: int | None = None) -> bytes:
-        if counter is None:
-            with self._lock:
-                counter = self._counters[kind] + 1
-                self._counters[kind] = counter
-        stem = self._stems.get(kind)
-        if stem is None:
-            stem = self._stems[kind] = self._prefix + kind.encode() + b"\x00"
-        return hashlib.sha256(stem + str(counter).encode()).digest()
+    def _digest(self, kind: str) -> bytes:
+        """The digest of the next id of ``kind`` (its counter moves)."""
+        with self._lock:
+            counter = self._counters[kind] = self._counters.get(kind, 0) + 1
+        return _remembered_sha(self._prefix, kind, counter)
 
     def hex_id(self, prefix: str, length: int = 17) -> str:
         """``vpc-0a1b2c3d4e5f67890`` style: a prefix and ``length`` (<= 64) hex digits."""
@@ -55,10 +78,7 @@ class IdGenerator:
 
     def endpoint_hash(self) -> str:
         """The 12-character id every endpoint of this account and region shares."""
-        if self._endpoint_hash is None:
-            digest = self._digest("endpoint-hash", counter=0)
-            self._endpoint_hash = digest[:12].translate(_LOWER_TABLE).decode()
-        return self._endpoint_hash
+        return self._seeded.endpoint_hash
 
     def resource_id(self, prefix: str) -> str:
         """``cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ`` / ``db-...``: 26 upper-case characters."""
@@ -67,13 +87,9 @@ class IdGenerator:
 
     def request_id(self) -> str:
         """A UUID-shaped request id: a seeded stem and a counter."""
-        if self._request_stem is None:
-            h = self._digest("request", counter=0).hex()
-            self._request_stem = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-"
         with self._lock:
-            self._counters["request"] += 1
-            number = self._counters["request"]
-        return f"{self._request_stem}{number:012x}"
+            number = self._counters["request"] = self._counters.get("request", 0) + 1
+        return f"{self._seeded.request_stem}{number:012x}"
 
     def token(self, kind: str, length: int = 16) -> bytes:
         """Deterministic bytes for salts, serials and other material (``length`` <= 32)."""
@@ -82,13 +98,19 @@ class IdGenerator:
     def derive(self, kind: str, length: int = 16) -> bytes:
         """Deterministic bytes that are a pure function of ``kind``: no counter moves, so
         material made on first use (a certificate) leaves the account's state as it was."""
-        return self._digest(kind, counter=0)[:length]
+        return _sha(self._prefix, kind, 0)[:length]
 
     def state(self) -> dict[str, int]:
         """The counters, for snapshots."""
         with self._lock:
             return dict(self._counters)
 
-    def restore(self, state: dict[str, int]) -> None:
+    def restore(self, state: Mapping[str, int]) -> None:
+        """Put back counters taken with :meth:`state`."""
         with self._lock:
-            self._counters = Counter(state)
+            self._counters = dict(state)
+
+    def update(self, counters: Mapping[str, int]) -> None:
+        """Set the given counters (the others keep their values)."""
+        with self._lock:
+            self._counters.update(counters)

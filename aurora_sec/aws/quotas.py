@@ -14,7 +14,7 @@ from typing import Final
 
 import attrs
 
-__all__ = ["MAX_RULES_PER_INTERFACE", "Quotas"]
+__all__ = ["DEFAULT_QUOTAS", "MAX_RULES_PER_INTERFACE", "Quotas"]
 
 #: "This quota multiplied by the quota for security groups per network interface cannot
 #: exceed 1,000."
@@ -40,3 +40,7 @@ class Quotas:
                 "rules_per_security_group x security_groups_per_network_interface must be at "
                 f"most {MAX_RULES_PER_INTERFACE} (AWS's rule), got {product}"
             )
+
+
+#: AWS's defaults (a frozen value: every account without quotas of its own shares it).
+DEFAULT_QUOTAS: Final = Quotas()

@@ -35,7 +35,6 @@ UNCONFIRMED choices (no source found; the lead lists them in docs/fidelity.md):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
@@ -66,7 +65,6 @@ ENGINE: Final = "aurora-postgresql"
 ENGINE_DESCRIPTION: Final = "Aurora (PostgreSQL)"
 
 _FAMILY_PREFIX: Final = "aurora-postgresql"
-_FAMILY_RE = re.compile(r"aurora-postgresql(?P<major>[1-9][0-9]?)")
 
 # --- the table -------------------------------------------------------------------------
 # major -> (every minor Aurora shipped, the minors still "available", the major's default)
@@ -185,6 +183,9 @@ _BY_TEXT: Mapping[str, EngineVersionInfo] = MappingProxyType(
 
 #: The parameter group families, ``aurora-postgresql10`` ... ``aurora-postgresql17``.
 FAMILIES: tuple[str, ...] = tuple(f"{_FAMILY_PREFIX}{major}" for major in _SHIPPED)
+_FAMILY_MAJORS: Mapping[str, int] = MappingProxyType(
+    {f"{_FAMILY_PREFIX}{major}": major for major in _SHIPPED}
+)
 
 
 def lookup(text: object) -> EngineVersionInfo | None:
@@ -226,11 +227,7 @@ def family_major(family: object) -> int | None:
     """``"aurora-postgresql15"`` -> 15; None for any other text or an unknown major."""
     if not isinstance(family, str):
         return None
-    m = _FAMILY_RE.fullmatch(family)
-    if m is None:
-        return None
-    major = int(m["major"])
-    return major if major in _SHIPPED else None
+    return _FAMILY_MAJORS.get(family)
 
 
 _default = lookup("16.4")

@@ -65,6 +65,7 @@ UNCONFIRMED (for docs/fidelity.md):
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -145,10 +146,15 @@ class ParameterSpec:
 
 
 def _allowed(spec: ParameterSpec, value: str) -> bool:
-    allowed = spec.allowed_values
+    return _allowed_by(spec.allowed_values, spec.data_type, value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _allowed_by(allowed: str | None, data_type: str, value: str) -> bool:
+    """Is ``value`` within AllowedValues ``allowed`` (remembered: a pure function)?"""
     if allowed is None:
         return True
-    if spec.data_type == "integer" and _FORMULA_RE.fullmatch(value):
+    if data_type == "integer" and _FORMULA_RE.fullmatch(value):
         return True
     bounds = _RANGE_RE.fullmatch(allowed)
     if bounds is not None:
@@ -156,7 +162,7 @@ def _allowed(spec: ParameterSpec, value: str) -> bool:
             return False
         return int(bounds["lo"]) <= int(value) <= int(bounds["hi"])
     choices = allowed.split(",")
-    if spec.data_type == "list":
+    if data_type == "list":
         return all(item in choices for item in value.split(","))
     return value in choices
 
@@ -336,10 +342,12 @@ def _in_group(spec: ParameterSpec, major: int, level: str) -> bool:
     return spec.exists_in(major) and (level == "cluster" or spec.level == "instance")
 
 
+@functools.lru_cache(maxsize=4096)
 def lookup(name: str, family: str, level: str) -> ParameterSpec | None:
     """The parameter ``name`` of a ``level`` group (``"cluster"``: DB cluster parameter
     group, ``"instance"``: DB parameter group) of ``family``; None if it has no such
-    parameter (AWS then says :func:`unknown_parameter_message`)."""
+    parameter (AWS then says :func:`unknown_parameter_message`). Remembered: the table is
+    fixed."""
     _check_level(level)
     major = engine_versions.family_major(family)
     spec = _BY_NAME.get(name)

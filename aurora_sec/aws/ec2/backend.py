@@ -23,11 +23,11 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Final, Protocol
+from typing import Any, Final, Protocol, TypeVar
 
 import attrs
 
-from aurora_sec.aws.addresses import ipv4_address, ipv4_network
+from aurora_sec.aws.addresses import ipv4_address, ipv4_network, network_text
 from aurora_sec.aws.ec2.models import (
     Direction,
     Filter,
@@ -47,6 +47,7 @@ from aurora_sec.aws.ec2.models import (
 )
 from aurora_sec.aws.ids import IdGenerator
 from aurora_sec.aws.quotas import Quotas
+from aurora_sec.aws.records import evolve
 from aurora_sec.errors import AwsError
 
 __all__ = ["ERRORS", "AccountView", "Ec2Backend", "Ec2Snapshot", "availability_zones", "ec2_error"]
@@ -308,6 +309,7 @@ _DIRECTION_ABBREVIATIONS: Final[Mapping[str, str]] = MappingProxyType(
 )
 
 
+@functools.lru_cache(maxsize=64)
 def availability_zones(region: str) -> tuple[tuple[str, str], ...]:
     """``(zone name, zone id)`` pairs of a region: ``("us-east-1a", "use1-az1")``, ...
 
@@ -379,9 +381,13 @@ class Ec2Backend:
             # The default VPC of an account is a pure function of (seed, account, region):
             # build it once and share its immutable records between accounts.
             start = _initial_state(seed, account.account_id, account.region, account.partition)
-            self._vpcs, self._subnets, self._groups = dict(start[0]), dict(start[1]), dict(start[2])
+            self._vpcs, self._subnets, self._groups = (
+                start[0].copy(),
+                start[1].copy(),
+                start[2].copy(),
+            )
             self._dhcp_options_id = start[3]
-            account.ids.restore({**account.ids.state(), **dict(start[4])})
+            account.ids.update(start[4])
             return
         self._dhcp_options_id = account.ids.hex_id("dopt")
         vpc = self._new_vpc(_DEFAULT_VPC_CIDR, "default", is_default=True, tags=())
@@ -858,13 +864,13 @@ class Ec2Backend:
         return f"arn:{a.partition}:ec2:{a.region}:{a.account_id}:{kind}/{resource_id}"
 
     def _with_rule_id(self, perm: Permission) -> Permission:
+        """A single-source permission (see :meth:`_normalise`) with a new rule id."""
         rule_id = self._account.ids.hex_id("sgr")
-        return attrs.evolve(
-            perm,
-            ip_ranges=tuple(attrs.evolve(r, rule_id=rule_id) for r in perm.ip_ranges),
-            ipv6_ranges=tuple(attrs.evolve(r, rule_id=rule_id) for r in perm.ipv6_ranges),
-            group_pairs=tuple(attrs.evolve(g, rule_id=rule_id) for g in perm.group_pairs),
-        )
+        if perm.ip_ranges:
+            return evolve(perm, ip_ranges=(evolve(perm.ip_ranges[0], rule_id=rule_id),))
+        if perm.ipv6_ranges:
+            return evolve(perm, ipv6_ranges=(evolve(perm.ipv6_ranges[0], rule_id=rule_id),))
+        return evolve(perm, group_pairs=(evolve(perm.group_pairs[0], rule_id=rule_id),))
 
     # -------------------------------------------------------- permission checking -------
 
@@ -876,18 +882,23 @@ class Ec2Backend:
         for request in requests:
             protocol = _protocol(request.ip_protocol)
             from_port, to_port = _ports(protocol, request.from_port, request.to_port)
-            base = Permission(protocol, from_port, to_port)
             sources: list[Permission] = []
             for r in request.ip_ranges:
                 sources.append(
-                    attrs.evolve(
-                        base, ip_ranges=(IpRange(_ipv4(r.cidr), description=r.description),)
+                    Permission(
+                        protocol,
+                        from_port,
+                        to_port,
+                        ip_ranges=(IpRange(_ipv4(r.cidr), description=r.description),),
                     )
                 )
             for r in request.ipv6_ranges:
                 sources.append(
-                    attrs.evolve(
-                        base, ipv6_ranges=(Ipv6Range(_ipv6(r.cidr), description=r.description),)
+                    Permission(
+                        protocol,
+                        from_port,
+                        to_port,
+                        ipv6_ranges=(Ipv6Range(_ipv6(r.cidr), description=r.description),),
                     )
                 )
             for prefix_list in request.prefix_list_ids:
@@ -895,8 +906,10 @@ class Ec2Backend:
             for pair in request.group_pairs:
                 other = self._pair_group(group, pair)
                 sources.append(
-                    attrs.evolve(
-                        base,
+                    Permission(
+                        protocol,
+                        from_port,
+                        to_port,
                         group_pairs=(
                             GroupPair(
                                 other.group_id, self.account_id, description=pair.description
@@ -1015,9 +1028,9 @@ def _ports(
 
 def _rule_key(perm: Permission) -> RuleKey:
     if perm.ip_ranges:
-        kind, source = "ipv4", str(perm.ip_ranges[0].cidr)
+        kind, source = "ipv4", network_text(perm.ip_ranges[0].cidr)
     elif perm.ipv6_ranges:
-        kind, source = "ipv6", str(perm.ipv6_ranges[0].cidr)
+        kind, source = "ipv6", network_text(perm.ipv6_ranges[0].cidr)
     else:
         kind, source = "group", perm.group_pairs[0].group_id
     return (perm.ip_protocol, perm.from_port, perm.to_port, kind, source)
@@ -1027,9 +1040,9 @@ def _keyed_rules(group: SecurityGroup, direction: Direction) -> dict[RuleKey, Se
     out: dict[RuleKey, SecurityGroupRule] = {}
     for rule in group.rules(direction):
         if rule.cidr_ipv4 is not None:
-            kind, source = "ipv4", str(rule.cidr_ipv4)
+            kind, source = "ipv4", network_text(rule.cidr_ipv4)
         elif rule.cidr_ipv6 is not None:
-            kind, source = "ipv6", str(rule.cidr_ipv6)
+            kind, source = "ipv6", network_text(rule.cidr_ipv6)
         else:
             kind, source = "group", rule.referenced_group_id or ""
         out[(rule.ip_protocol, rule.from_port, rule.to_port, kind, source)] = rule
@@ -1062,8 +1075,8 @@ def _with_permissions(
     group: SecurityGroup, direction: Direction, perms: tuple[Permission, ...]
 ) -> SecurityGroup:
     if direction == "ingress":
-        return attrs.evolve(group, ingress=perms)
-    return attrs.evolve(group, egress=perms)
+        return evolve(group, ingress=perms)
+    return evolve(group, egress=perms)
 
 
 def _describe_rule(perm: Permission) -> str:
@@ -1097,16 +1110,33 @@ def _sort_key(perm: Permission) -> tuple[str, int, int]:
 
 
 def _canonical(perm: Permission) -> Permission:
-    return attrs.evolve(
-        perm,
-        ip_ranges=tuple(
-            sorted(perm.ip_ranges, key=lambda r: (int(r.cidr.network_address), r.cidr.prefixlen))
-        ),
-        ipv6_ranges=tuple(
-            sorted(perm.ipv6_ranges, key=lambda r: (int(r.cidr.network_address), r.cidr.prefixlen))
-        ),
-        group_pairs=tuple(sorted(perm.group_pairs, key=lambda g: g.group_id)),
-    )
+    """The permission with its sources sorted (itself when no source list needs sorting)."""
+    ip_ranges = _sorted(perm.ip_ranges, _by_block)
+    ipv6_ranges = _sorted(perm.ipv6_ranges, _by_block)
+    group_pairs = _sorted(perm.group_pairs, _by_group)
+    if (
+        ip_ranges is perm.ip_ranges
+        and ipv6_ranges is perm.ipv6_ranges
+        and group_pairs is perm.group_pairs
+    ):
+        return perm
+    return evolve(perm, ip_ranges=ip_ranges, ipv6_ranges=ipv6_ranges, group_pairs=group_pairs)
+
+
+_T = TypeVar("_T")
+
+
+def _sorted(items: tuple[_T, ...], key: Callable[[_T], Any]) -> tuple[_T, ...]:
+    """``items`` sorted by ``key``; the tuple itself when it has fewer than two items."""
+    return items if len(items) < 2 else tuple(sorted(items, key=key))
+
+
+def _by_block(r: IpRange | Ipv6Range) -> tuple[int, int]:
+    return (int(r.cidr.network_address), r.cidr.prefixlen)
+
+
+def _by_group(g: GroupPair) -> str:
+    return g.group_id
 
 
 def _merge(
@@ -1125,7 +1155,7 @@ def _merge(
         if have is None:
             by_range[key] = add
         else:
-            by_range[key] = attrs.evolve(
+            by_range[key] = evolve(
                 have,
                 ip_ranges=have.ip_ranges + add.ip_ranges,
                 ipv6_ranges=have.ipv6_ranges + add.ipv6_ranges,
@@ -1138,11 +1168,13 @@ def _without(current: Sequence[Permission], gone: set[RuleKey]) -> tuple[Permiss
     out = []
     for perm in current:
         head = (perm.ip_protocol, perm.from_port, perm.to_port)
-        kept = attrs.evolve(
+        kept = evolve(
             perm,
-            ip_ranges=tuple(r for r in perm.ip_ranges if (*head, "ipv4", str(r.cidr)) not in gone),
+            ip_ranges=tuple(
+                r for r in perm.ip_ranges if (*head, "ipv4", network_text(r.cidr)) not in gone
+            ),
             ipv6_ranges=tuple(
-                r for r in perm.ipv6_ranges if (*head, "ipv6", str(r.cidr)) not in gone
+                r for r in perm.ipv6_ranges if (*head, "ipv6", network_text(r.cidr)) not in gone
             ),
             group_pairs=tuple(
                 g for g in perm.group_pairs if (*head, "group", g.group_id) not in gone
@@ -1175,8 +1207,8 @@ def _tag_values(tags: Sequence[Tag]) -> dict[str, tuple[str, ...]]:
 def _vpc_filter_values(vpc: Vpc) -> dict[str, tuple[str, ...]]:
     return {
         "vpc-id": (vpc.vpc_id,),
-        "cidr": (str(vpc.cidr_block),),
-        "cidr-block-association.cidr-block": (str(vpc.cidr_block),),
+        "cidr": (network_text(vpc.cidr_block),),
+        "cidr-block-association.cidr-block": (network_text(vpc.cidr_block),),
         "cidr-block-association.association-id": (vpc.cidr_association_id,),
         "cidr-block-association.state": ("associated",),
         "dhcp-options-id": (vpc.dhcp_options_id,),
@@ -1188,7 +1220,7 @@ def _vpc_filter_values(vpc: Vpc) -> dict[str, tuple[str, ...]]:
 
 
 def _subnet_filter_values(subnet: Subnet) -> dict[str, tuple[str, ...]]:
-    cidr = (str(subnet.cidr_block),)
+    cidr = (network_text(subnet.cidr_block),)
     return {
         "subnet-id": (subnet.subnet_id,),
         "vpc-id": (subnet.vpc_id,),
@@ -1214,8 +1246,8 @@ def _permission_values(prefix: str, perms: Sequence[Permission]) -> dict[str, tu
         return tuple(str(v) for v in values if v is not None)
 
     return {
-        f"{prefix}cidr": tuple(str(c) for p in perms for c in p.cidrs),
-        f"{prefix}ipv6-cidr": tuple(str(r.cidr) for p in perms for r in p.ipv6_ranges),
+        f"{prefix}cidr": tuple(network_text(c) for p in perms for c in p.cidrs),
+        f"{prefix}ipv6-cidr": tuple(network_text(r.cidr) for p in perms for r in p.ipv6_ranges),
         f"{prefix}from-port": ports("from_port"),
         f"{prefix}to-port": ports("to_port"),
         f"{prefix}protocol": tuple(p.ip_protocol for p in perms),
@@ -1320,19 +1352,22 @@ class _BuildView:
 def _initial_state(
     seed: int | str, account_id: str, region: str, partition: str
 ) -> tuple[
-    tuple[tuple[str, Vpc], ...],
-    tuple[tuple[str, Subnet], ...],
-    tuple[tuple[str, SecurityGroup], ...],
+    dict[str, Vpc],
+    dict[str, Subnet],
+    dict[str, SecurityGroup],
     str,
-    tuple[tuple[str, int], ...],
+    Mapping[str, int],
 ]:
-    """The EC2 state of a new account (its default VPC), and the id counters it used."""
+    """The EC2 state of a new account (its default VPC), and the id counters it used.
+
+    Shared by every account of the key: the caller copies the dicts and never changes them.
+    """
     ids = IdGenerator(seed, account_id, region)
     backend = Ec2Backend(_BuildView(account_id, region, partition, ids), _build=True)
     return (
-        tuple(backend._vpcs.items()),
-        tuple(backend._subnets.items()),
-        tuple(backend._groups.items()),
+        backend._vpcs,
+        backend._subnets,
+        backend._groups,
         backend._dhcp_options_id,
-        tuple(ids.state().items()),
+        MappingProxyType(ids.state()),
     )

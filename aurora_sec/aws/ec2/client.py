@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from aurora_sec.aws._generated import ec2_shapes
+from aurora_sec.aws.addresses import network_text
 from aurora_sec.aws.api import BaseClient, Params, operation
 from aurora_sec.aws.ec2.backend import Ec2Backend, ec2_error
 from aurora_sec.aws.ec2.models import (
@@ -298,13 +299,14 @@ def _tag_list(tags: Sequence[Tag]) -> list[Response]:
 
 
 def _vpc(vpc: Vpc) -> Response:
+    cidr = network_text(vpc.cidr_block)
     out: Response = {
         "OwnerId": vpc.owner_id,
         "InstanceTenancy": vpc.instance_tenancy,
         "CidrBlockAssociationSet": [
             {
                 "AssociationId": vpc.cidr_association_id,
-                "CidrBlock": str(vpc.cidr_block),
+                "CidrBlock": cidr,
                 "CidrBlockState": {"State": "associated"},
             }
         ],
@@ -312,7 +314,7 @@ def _vpc(vpc: Vpc) -> Response:
         "BlockPublicAccessStates": dict(_OFF),
         "VpcId": vpc.vpc_id,
         "State": vpc.state,
-        "CidrBlock": str(vpc.cidr_block),
+        "CidrBlock": cidr,
         "DhcpOptionsId": vpc.dhcp_options_id,
     }
     if vpc.tags:
@@ -339,7 +341,7 @@ def _subnet(subnet: Subnet) -> Response:
         "SubnetId": subnet.subnet_id,
         "State": subnet.state,
         "VpcId": subnet.vpc_id,
-        "CidrBlock": str(subnet.cidr_block),
+        "CidrBlock": network_text(subnet.cidr_block),
         "AvailableIpAddressCount": subnet.available_ip_address_count,
         "AvailabilityZone": subnet.availability_zone,
         "DefaultForAz": subnet.default_for_az,
@@ -365,9 +367,11 @@ def _permission(perm: Permission) -> Response:
         _described(g.description, {"UserId": g.user_id, "GroupId": g.group_id})
         for g in perm.group_pairs
     ]
-    out["IpRanges"] = [_described(r.description, {"CidrIp": str(r.cidr)}) for r in perm.ip_ranges]
+    out["IpRanges"] = [
+        _described(r.description, {"CidrIp": network_text(r.cidr)}) for r in perm.ip_ranges
+    ]
     out["Ipv6Ranges"] = [
-        _described(r.description, {"CidrIpv6": str(r.cidr)}) for r in perm.ipv6_ranges
+        _described(r.description, {"CidrIpv6": network_text(r.cidr)}) for r in perm.ipv6_ranges
     ]
     out["PrefixListIds"] = []
     return out
@@ -403,9 +407,9 @@ def _ports(rule: SecurityGroupRule) -> tuple[int, int]:
 
 def _source(rule: SecurityGroupRule, kind: Literal["info", "id"]) -> Response:
     if rule.cidr_ipv4 is not None:
-        return {"CidrIpv4": str(rule.cidr_ipv4)}
+        return {"CidrIpv4": network_text(rule.cidr_ipv4)}
     if rule.cidr_ipv6 is not None:
-        return {"CidrIpv6": str(rule.cidr_ipv6)}
+        return {"CidrIpv6": network_text(rule.cidr_ipv6)}
     if kind == "id":
         return {"ReferencedGroupId": rule.referenced_group_id}
     return {

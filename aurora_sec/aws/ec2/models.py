@@ -210,28 +210,29 @@ class SecurityGroup:
         return tuple(rule for d in directions for rule in self._rules(d))
 
     def _rules(self, direction: Direction) -> Iterator[SecurityGroupRule]:
+        is_egress = direction == "egress"
         for perm in self.permissions(direction):
-            base = SecurityGroupRule(
-                rule_id="",
-                group_id=self.group_id,
-                owner_id=self.owner_id,
-                is_egress=direction == "egress",
-                ip_protocol=perm.ip_protocol,
-                from_port=perm.from_port,
-                to_port=perm.to_port,
+            # rule_id comes first; then group, owner, direction, protocol and ports
+            head = (
+                self.group_id,
+                self.owner_id,
+                is_egress,
+                perm.ip_protocol,
+                perm.from_port,
+                perm.to_port,
             )
             for r in perm.ip_ranges:
-                yield attrs.evolve(
-                    base, rule_id=r.rule_id, cidr_ipv4=r.cidr, description=r.description
+                yield SecurityGroupRule(
+                    r.rule_id, *head, cidr_ipv4=r.cidr, description=r.description
                 )
             for r6 in perm.ipv6_ranges:
-                yield attrs.evolve(
-                    base, rule_id=r6.rule_id, cidr_ipv6=r6.cidr, description=r6.description
+                yield SecurityGroupRule(
+                    r6.rule_id, *head, cidr_ipv6=r6.cidr, description=r6.description
                 )
             for g in perm.group_pairs:
-                yield attrs.evolve(
-                    base,
-                    rule_id=g.rule_id,
+                yield SecurityGroupRule(
+                    g.rule_id,
+                    *head,
                     referenced_group_id=g.group_id,
                     referenced_user_id=g.user_id,
                     description=g.description,

@@ -9,7 +9,9 @@ job of :mod:`aurora_sec.aws.rds.views`.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -34,6 +36,7 @@ from aurora_sec.aws.rds.models import (
     SubnetGroup,
     Tags,
 )
+from aurora_sec.aws.records import evolve
 from aurora_sec.catalog import certificates, engine_versions, instance_classes
 from aurora_sec.catalog import parameters as catalog
 from aurora_sec.client.certificates import RdsPki, TlsIdentity
@@ -49,6 +52,7 @@ from aurora_sec.versions import EngineVersion
 
 if TYPE_CHECKING:
     from aurora_sec.aws.account import Account
+    from aurora_sec.aws.ec2.models import Subnet
 
 __all__ = ["ENGINE", "RdsBackend"]
 
@@ -81,6 +85,35 @@ MAX_CUSTOM_ENDPOINTS = 5
 MAX_INSTANCES_PER_CLUSTER = 16
 #: Fixed creation time: the emulator is deterministic, so clocks come from the caller.
 EPOCH = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
+
+
+#: What comes between a name and the account's endpoint suffix, per kind of endpoint.
+_HOST_PREFIXES: Mapping[str, str] = MappingProxyType(
+    {"cluster": "cluster-", "reader": "cluster-ro-", "custom": "cluster-custom-", "instance": ""}
+)
+
+
+@functools.lru_cache(maxsize=256)
+def _default_parameter_group(kind: GroupKind, family: str, arn: str) -> ParameterGroup:
+    """A default parameter group: an immutable record, the same in every account of an ARN
+    prefix, so accounts share it."""
+    if kind == "cluster":
+        description = f"Default cluster parameter group for {family}"
+    else:
+        description = f"Default parameter group for {family}"
+    return ParameterGroup(f"default.{family}", family, description, kind, arn, is_default=True)
+
+
+@functools.lru_cache(maxsize=256)
+def _default_subnet_group(vpc_id: str, subnet_ids: tuple[str, ...], arn: str) -> SubnetGroup:
+    """The default DB subnet group (the default VPC's subnets): an immutable record, shared
+    by the accounts whose default VPC is the same."""
+    return SubnetGroup("default", "default", vpc_id, subnet_ids, arn)
+
+
+def _zones_of(subnets: Iterable[Subnet]) -> tuple[str, ...]:
+    """The availability zones of some subnets, sorted, each once."""
+    return tuple(sorted({s.availability_zone for s in subnets}))
 
 
 def _tags(value: Sequence[Mapping[str, str]] | None) -> Tags:
@@ -133,14 +166,9 @@ class RdsBackend:
         groups = self.cluster_parameter_groups if kind == "cluster" else self.db_parameter_groups
         group = groups.get(name)
         if group is None:
-            if kind == "cluster":
-                description = f"Default cluster parameter group for {family}"
-                arn = self._account.arn("cluster-pg", name)
-            else:
-                description = f"Default parameter group for {family}"
-                arn = self._account.arn("pg", name)
-            group = ParameterGroup(name, family, description, kind, arn, is_default=True)
-            groups[name] = group
+            group = groups[name] = _default_parameter_group(
+                kind, family, self._account.arn("cluster-pg" if kind == "cluster" else "pg", name)
+            )
         return group
 
     def all_groups(self, kind: GroupKind) -> list[ParameterGroup]:
@@ -277,7 +305,7 @@ class RdsBackend:
         for change in changes:
             assert change.value is not None
             settings[change.spec.name] = ParameterSetting(change.value, change.apply_method)  # type: ignore[arg-type]
-        updated = attrs.evolve(group, settings=settings)
+        updated = evolve(group, settings=settings)
         self._groups(kind)[group.name] = updated
         self._propagate(updated, changes)
         return updated
@@ -314,7 +342,7 @@ class RdsBackend:
         settings = dict(group.settings)
         for change in changes:
             settings.pop(change.spec.name, None)
-        updated = attrs.evolve(group, settings=settings)
+        updated = evolve(group, settings=settings)
         self._groups(kind)[group.name] = updated
         self._propagate(updated, changes)
         return updated
@@ -362,13 +390,12 @@ class RdsBackend:
         group = self.subnet_groups.get("default")
         if group is None:
             vpc = self._account.ec2.default_vpc()
-            subnets = tuple(
+            subnets = [
                 s.subnet_id for s in self._account.ec2.subnets.values() if s.vpc_id == vpc.vpc_id
+            ]
+            group = self.subnet_groups["default"] = _default_subnet_group(
+                vpc.vpc_id, tuple(subnets), self._account.arn("subgrp", "default")
             )
-            group = SubnetGroup(
-                "default", "default", vpc.vpc_id, subnets, self._account.arn("subgrp", "default")
-            )
-            self.subnet_groups["default"] = group
         return group
 
     def create_subnet_group(
@@ -515,13 +542,13 @@ class RdsBackend:
         self.clusters[identifier] = cluster
         return cluster
 
+    def group_subnets(self, group: SubnetGroup) -> list[Subnet]:
+        """The subnets of a DB subnet group that exist, in the group's order."""
+        subnets = self._account.ec2.subnets
+        return [s for s in map(subnets.get, group.subnet_ids) if s is not None]
+
     def _cluster_azs(self, subnet_group: SubnetGroup) -> tuple[str, ...]:
-        azs = []
-        for sid in subnet_group.subnet_ids:
-            subnet = self._account.ec2.get_subnet(sid)
-            if subnet is not None:
-                azs.append(subnet.availability_zone)
-        return tuple(sorted(set(azs)))[:3]
+        return _zones_of(self.group_subnets(subnet_group))[:3]
 
     def modify_cluster(self, p: Mapping[str, Any]) -> Cluster:
         cluster = self.get_cluster(p["DBClusterIdentifier"])
@@ -584,7 +611,7 @@ class RdsBackend:
                 float(s.get("MaxCapacity", 1)),
             )
         # All checks passed: apply.
-        updated = attrs.evolve(cluster, **changes)
+        updated = evolve(cluster, **changes)
         database = self.databases.get(cluster.resource_id)
         if database is not None and ("master_password" in changes or "engine_version" in changes):
             database.version = updated.engine_version
@@ -602,23 +629,21 @@ class RdsBackend:
                             draw,
                         )
                         database.commit(
-                            catalog.replace_role(
-                                attrs.evolve(master, password=stored)
-                            ).with_salts_drawn(draw + 1)
+                            catalog.replace_role(evolve(master, password=stored)).with_salts_drawn(
+                                draw + 1
+                            )
                         )
         if "engine_version" in changes:
             for iid in cluster.members:
-                self.instances[iid] = attrs.evolve(self.instances[iid], engine_version=version)
+                self.instances[iid] = evolve(self.instances[iid], engine_version=version)
         if new_id is not None and new_id != cluster.identifier:
-            updated = attrs.evolve(
-                updated, identifier=new_id, arn=self._account.arn("cluster", new_id)
-            )
+            updated = evolve(updated, identifier=new_id, arn=self._account.arn("cluster", new_id))
             del self.clusters[cluster.identifier]
             for iid in cluster.members:
-                self.instances[iid] = attrs.evolve(self.instances[iid], cluster_id=new_id)
+                self.instances[iid] = evolve(self.instances[iid], cluster_id=new_id)
             for eid, endpoint in list(self.endpoints.items()):
                 if endpoint.cluster_id == cluster.identifier:
-                    self.endpoints[eid] = attrs.evolve(endpoint, cluster_id=new_id)
+                    self.endpoints[eid] = evolve(endpoint, cluster_id=new_id)
         self.clusters[updated.identifier] = updated
         return updated
 
@@ -695,7 +720,8 @@ class RdsBackend:
             raise errors.invalid_combination(
                 "The DB instance and its DB cluster must be in the same DB subnet group."
             )
-        azs = self._subnet_group_azs(subnet_group)
+        subnets = self.group_subnets(subnet_group)
+        azs = _zones_of(subnets)
         az = p.get("AvailabilityZone")
         if az is not None and az not in azs:
             raise errors.invalid_value(f"Cannot find subnet in availability zone {az}.")
@@ -714,7 +740,7 @@ class RdsBackend:
             # AWS: without a subnet group the default VPC (with an internet gateway) is used
             # and the instance is public; a custom subnet group's VPC has none modelled.
             publicly = subnet_group.name == "default"
-        private_ip, public_ip = self._addresses(subnet_group, az, bool(publicly))
+        private_ip, public_ip = self._addresses(subnets, az, bool(publicly))
         instance = Instance(
             identifier=identifier,
             resource_id=self._account.ids.resource_id("db"),
@@ -737,25 +763,23 @@ class RdsBackend:
             tags=_tags(p.get("Tags")),
         )
         self.instances[identifier] = instance
-        self.clusters[cluster.identifier] = attrs.evolve(
-            cluster, members=(*cluster.members, identifier)
-        )
+        self.clusters[cluster.identifier] = evolve(cluster, members=(*cluster.members, identifier))
         return instance
 
     def _addresses(
-        self, group: SubnetGroup, az: str, public: bool
+        self, subnets: Sequence[Subnet], az: str, public: bool
     ) -> tuple[str | None, str | None]:
-        """A deterministic private address in the group's subnet of ``az`` (AWS keeps the
-        first four and the last address of a subnet), and a public one if asked."""
+        """A deterministic private address in the first of ``subnets`` in ``az`` (AWS keeps
+        the first four and the last address of a subnet), and a public one if asked."""
         private = None
-        for sid in group.subnet_ids:
-            subnet = self._account.ec2.get_subnet(sid)
-            if subnet is not None and subnet.availability_zone == az:
-                usable = subnet.cidr_block.num_addresses - 5
+        for subnet in subnets:
+            if subnet.availability_zone == az:
+                block = subnet.cidr_block
+                usable = (1 << (32 - block.prefixlen)) - 5  # a /n block has 2^(32-n) addresses
                 offset = (
                     4 + int.from_bytes(self._account.ids.token("private-ip", 4), "big") % usable
                 )
-                value = int(subnet.cidr_block.network_address) + offset
+                value = int(block.network_address) + offset
                 private = f"{value >> 24}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}"
                 break
         publicly = None
@@ -763,14 +787,6 @@ class RdsBackend:
             raw = self._account.ids.token("public-ip", 3)
             publicly = f"54.{raw[0]}.{raw[1]}.{max(raw[2], 1) if raw[2] < 255 else 254}"
         return private, publicly
-
-    def _subnet_group_azs(self, group: SubnetGroup) -> tuple[str, ...]:
-        azs = []
-        for sid in group.subnet_ids:
-            subnet = self._account.ec2.get_subnet(sid)
-            if subnet is not None and subnet.availability_zone not in azs:
-                azs.append(subnet.availability_zone)
-        return tuple(sorted(azs))
 
     def _check_class(self, instance_class: str, cluster: Cluster) -> None:
         version = cluster.engine_version
@@ -825,12 +841,12 @@ class RdsBackend:
             changes["publicly_accessible"] = bool(p["PubliclyAccessible"])
         if p.get("AutoMinorVersionUpgrade") is not None:
             changes["auto_minor_version_upgrade"] = bool(p["AutoMinorVersionUpgrade"])
-        updated = attrs.evolve(instance, **changes)
+        updated = evolve(instance, **changes)
         if new_id is not None and new_id != instance.identifier:
-            updated = attrs.evolve(updated, identifier=new_id, arn=self._account.arn("db", new_id))
+            updated = evolve(updated, identifier=new_id, arn=self._account.arn("db", new_id))
             del self.instances[instance.identifier]
             members = tuple(new_id if m == instance.identifier else m for m in cluster.members)
-            self.clusters[cluster.identifier] = attrs.evolve(cluster, members=members)
+            self.clusters[cluster.identifier] = evolve(cluster, members=members)
         self.instances[updated.identifier] = updated
         return updated
 
@@ -844,7 +860,7 @@ class RdsBackend:
         cluster = self.clusters[instance.cluster_id]
         cluster_group = self.cluster_parameter_groups[cluster.parameter_group]
         db_group = self.db_parameter_groups[instance.parameter_group]
-        rebooted = attrs.evolve(
+        rebooted = evolve(
             instance,
             running=desired_config(instance.engine_version, cluster_group, db_group),
             applied_cluster_group=cluster_group.name,
@@ -875,13 +891,13 @@ class RdsBackend:
         slots = self._slots.pop(instance.identifier, None)
         if slots is not None:
             slots.clear()
-        self.clusters[cluster.identifier] = attrs.evolve(cluster, members=tuple(members))
+        self.clusters[cluster.identifier] = evolve(cluster, members=tuple(members))
         for eid, endpoint in list(self.endpoints.items()):
             if (
                 instance.identifier in endpoint.static_members
                 or instance.identifier in endpoint.excluded_members
             ):
-                self.endpoints[eid] = attrs.evolve(
+                self.endpoints[eid] = evolve(
                     endpoint,
                     static_members=tuple(
                         m for m in endpoint.static_members if m != instance.identifier
@@ -968,13 +984,7 @@ class RdsBackend:
     # ------------------------------------------------------------ endpoints -----------
 
     def host(self, kind: EndpointKind, name: str) -> str:
-        prefix = {
-            "cluster": "cluster-",
-            "reader": "cluster-ro-",
-            "custom": "cluster-custom-",
-            "instance": "",
-        }[kind]
-        return f"{name}.{prefix}{self._account.endpoint_suffix}"
+        return f"{name}.{_HOST_PREFIXES[kind]}{self._account.endpoint_suffix}"
 
     def resolve_endpoint(self, host: str) -> ResolvedEndpoint | None:
         """What a DNS lookup of ``host`` reaches, or None if the name does not exist."""

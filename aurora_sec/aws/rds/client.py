@@ -9,7 +9,8 @@ silently ignored.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aurora_sec.aws._generated import rds_shapes
@@ -48,8 +49,13 @@ _NO_EFFECT = frozenset(
 )
 
 
-def _only(params: Params, operation_name: str, modelled: Iterable[str]) -> None:
-    allowed = frozenset(modelled) | _NO_EFFECT
+@functools.lru_cache(maxsize=64)
+def _allowed(modelled: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(modelled) | _NO_EFFECT
+
+
+def _only(params: Params, operation_name: str, modelled: tuple[str, ...]) -> None:
+    allowed = _allowed(modelled)
     for key in params:
         if key not in allowed:
             raise UnsupportedByEmulator(f"{operation_name}: parameter {key} is not emulated")

@@ -17,9 +17,8 @@ import functools
 from collections.abc import Mapping
 from types import MappingProxyType
 
-import attrs
-
 from aurora_sec.aws.rds.models import GroupKind, Instance, ParameterGroup
+from aurora_sec.aws.records import evolve
 from aurora_sec.catalog import parameters as catalog
 from aurora_sec.versions import EngineVersion
 
@@ -34,9 +33,14 @@ def _applies_to(spec: catalog.ParameterSpec, version: EngineVersion) -> bool:
     return version >= EngineVersion.parse(spec.minimum_engine_version)
 
 
-@functools.cache
 def engine_defaults(version: EngineVersion) -> Mapping[str, str]:
     """The GUC values of a fresh instance of ``version`` with default parameter groups."""
+    return _engine_defaults(version.major, version.minor)
+
+
+@functools.lru_cache(maxsize=256)
+def _engine_defaults(major: int, minor: int) -> Mapping[str, str]:
+    version = EngineVersion(major, minor)
     values: dict[str, str] = {}
     for level in ("cluster", "instance"):
         for spec in catalog.for_family(version.family, level):
@@ -48,6 +52,12 @@ def engine_defaults(version: EngineVersion) -> Mapping[str, str]:
 
 def parameter_exists_in(name: str, version: EngineVersion) -> bool:
     """Does a parameter of the catalogue take effect on an engine of ``version``?"""
+    return _exists_in(name, version.major, version.minor)
+
+
+@functools.lru_cache(maxsize=4096)
+def _exists_in(name: str, major: int, minor: int) -> bool:
+    version = EngineVersion(major, minor)
     for level in ("cluster", "instance"):
         spec = catalog.lookup(name, version.family, level)
         if spec is not None:
@@ -64,10 +74,11 @@ def desired_config(
     version: EngineVersion, cluster_group: ParameterGroup, instance_group: ParameterGroup
 ) -> dict[str, str]:
     """Engine defaults, then the cluster group, then the DB parameter group."""
-    values = dict(engine_defaults(version))
+    major, minor = version.major, version.minor
+    values = dict(_engine_defaults(major, minor))
     for group in (cluster_group, instance_group):
         for name, setting in group.settings.items():
-            if parameter_exists_in(name, version):
+            if _exists_in(name, major, minor):
                 values[name] = setting.value
     _force_ssl_rule(values)
     return values
@@ -98,13 +109,13 @@ def apply_immediate(
     else:
         running[name] = new_value
     _force_ssl_rule(running)
-    return attrs.evolve(instance, running=running)
+    return evolve(instance, running=running)
 
 
 def _pending(instance: Instance, name: str, kind: GroupKind) -> Instance:
     if kind == "cluster":
-        return attrs.evolve(instance, pending_cluster=instance.pending_cluster | {name})
-    return attrs.evolve(instance, pending_instance=instance.pending_instance | {name})
+        return evolve(instance, pending_cluster=instance.pending_cluster | {name})
+    return evolve(instance, pending_instance=instance.pending_instance | {name})
 
 
 def mark_pending(instance: Instance, name: str, kind: GroupKind) -> Instance:

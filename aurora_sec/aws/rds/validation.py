@@ -19,7 +19,9 @@ __all__ = [
     "check_master_username",
 ]
 
-_IDENTIFIER = re.compile(r"[A-Za-z](?:[A-Za-z0-9]|-(?!-))*")
+#: A letter, then letters, digits and hyphens (no two hyphens in a row: checked apart, a
+#: character class alone keeps the match fast).
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 _MASTER_USER = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _DBNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
@@ -54,7 +56,12 @@ def check_identifier(
     """1 to ``max_length`` letters, digits or hyphens; first a letter; no trailing/double hyphen."""
     if not value:
         raise errors.missing_parameter(parameter)
-    if len(value) > max_length or not _IDENTIFIER.fullmatch(value) or value.endswith("-"):
+    if (
+        len(value) > max_length
+        or not _IDENTIFIER.fullmatch(value)
+        or "--" in value
+        or value.endswith("-")
+    ):
         raise errors.invalid_identifier(parameter, arn_allowed=arn_allowed)
     return value.lower()
 
@@ -65,7 +72,7 @@ def check_group_name(value: str, parameter: str, *, allow_default: bool = False)
         raise errors.missing_parameter(parameter)
     if allow_default and value.startswith("default."):
         return value.lower()
-    if len(value) > 255 or not _IDENTIFIER.fullmatch(value) or value.endswith("-"):
+    if len(value) > 255 or not _IDENTIFIER.fullmatch(value) or "--" in value or value.endswith("-"):
         raise errors.invalid_identifier(parameter)
     return value.lower()
 

@@ -68,19 +68,15 @@ def db_parameter_group_view(group: ParameterGroup) -> dict[str, Any]:
 
 
 def subnet_group_view(backend: RdsBackend, group: SubnetGroup) -> dict[str, Any]:
-    subnets = []
-    for sid in group.subnet_ids:
-        subnet = backend._account.ec2.get_subnet(sid)
-        if subnet is None:
-            continue
-        subnets.append(
-            {
-                "SubnetIdentifier": sid,
-                "SubnetAvailabilityZone": {"Name": subnet.availability_zone},
-                "SubnetOutpost": {},
-                "SubnetStatus": "Active",
-            }
-        )
+    subnets = [
+        {
+            "SubnetIdentifier": subnet.subnet_id,
+            "SubnetAvailabilityZone": {"Name": subnet.availability_zone},
+            "SubnetOutpost": {},
+            "SubnetStatus": "Active",
+        }
+        for subnet in backend.group_subnets(group)
+    ]
     return {
         "DBSubnetGroupName": group.name,
         "DBSubnetGroupDescription": group.description,
