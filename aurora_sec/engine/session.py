@@ -22,7 +22,7 @@ one test of an empty dict per statement for that.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
 from aurora_sec.aws.rds.errors import UnsupportedByEmulator
@@ -526,7 +526,8 @@ class Session:
             # transaction would (docs/fidelity.md, "Concurrency").
             committed = self._db.catalog
             disjoint = not (tx.base.changed_rows(tx.work) & tx.base.changed_rows(committed))
-            rebased = self._replay(tx) if disjoint else None
+            replayed = self._replay(tx) if disjoint else None
+            rebased = replayed[0] if replayed is not None else None
             if rebased is not None:
                 tx.work = rebased
                 tx.base = self._db.catalog
@@ -692,6 +693,9 @@ class Session:
                 raise stmt.precheck.error.to_error()
         if isinstance(stmt, st.TransactionControl):
             return Result(tag=self._transaction(stmt, notices), notices=tuple(notices))
+        if self._db.catalog is not tx.base:
+            # READ COMMITTED: the statement sees what others committed before it began
+            self._rebase(tx)
         config = self._config()
         ctx = self._context(notices)
         mark = len(notices)
@@ -857,16 +861,22 @@ class Session:
 
     def _rebase(self, tx: _Tx) -> None:
         """Move the transaction onto the catalog committed now (its statements made again
-        there), as a READ COMMITTED statement after a lock wait sees the other's commit.
-        Left as it is when that cannot be done (savepoints, or a statement that would answer
-        differently): its COMMIT then decides (``_end``)."""
+        there, and its savepoints with them), as each READ COMMITTED statement sees what
+        others committed before it began. Left as it is when a statement of its own would
+        answer differently there: its COMMIT then decides (``_end``)."""
         committed = self._db.catalog
-        if committed is tx.base or tx.savepoints:
+        if committed is tx.base:
             return
-        rebased = self._replay(tx) if tx.work is not tx.base else committed
-        if rebased is not None:
-            tx.work = rebased
-            tx.base = committed
+        if tx.work is tx.base and not tx.savepoints:  # nothing of its own to carry over
+            tx.work = tx.base = committed
+            return
+        marks = {savepoint[5] for savepoint in tx.savepoints}
+        replayed = self._replay(tx, marks)
+        if replayed is None:
+            return
+        tx.work, at = replayed
+        tx.base = committed
+        tx.savepoints = [(sp[0], at[sp[5]], *sp[2:]) for sp in tx.savepoints]
 
     def _change(self, ctx: ExecContext, stmt: st.Statement) -> str:
         """Run a statement that changes the catalog (one of ``_REPLAYABLE``) against ``ctx``."""
@@ -889,12 +899,20 @@ class Session:
         assert isinstance(stmt, st.Unmodelled)
         return objects.unmodelled(ctx, stmt)
 
-    def _replay(self, tx: _Tx) -> Catalog | None:
-        """The transaction's changes made again on the catalog committed now, or None when one
-        of its statements would not do there what it did (an error, another tag or notice:
-        the two transactions touched the same rows)."""
+    def _replay(
+        self, tx: _Tx, marks: Collection[int] = ()
+    ) -> tuple[Catalog, dict[int, Catalog]] | None:
+        """The transaction's changes made again on the catalog committed now, with the
+        catalog after each of the first ``marks`` statements of its redo log (a savepoint's
+        place); None when one of its statements would not do there what it did (an error,
+        another tag or notice: the two transactions touched the same rows)."""
         catalog = self._db.catalog
-        for stmt, session_user, current_user, settings, config, tag, notices in tx.redo:
+        at: dict[int, Catalog] = {}
+        for done, (stmt, session_user, current_user, settings, config, tag, notices) in enumerate(
+            tx.redo
+        ):
+            if done in marks:
+                at[done] = catalog
             ctx = ExecContext(
                 catalog, self.major, session_user, current_user, settings, self._db.salt
             )
@@ -906,7 +924,9 @@ class Session:
             if again != tag or tuple(ctx.notices) != notices:
                 return None
             catalog = ctx.finished_catalog()
-        return catalog
+        for mark in marks:
+            at.setdefault(mark, catalog)
+        return catalog, at
 
     def _grant(self, ctx: ExecContext, stmt: st.GrantRole) -> str:
         grantees = [ctx.resolve(ref) for ref in stmt.grantees]

@@ -56,8 +56,40 @@ SCENARIOS: dict[str, list[tuple[int, str]]] = {
         (1, "SELECT rolname, rolvaliduntil IS NOT NULL FROM pg_roles WHERE rolname = 'cc_c'"),
         (1, "SELECT rolname FROM pg_roles WHERE rolname = 'cc_e'"),
     ],
+    # READ COMMITTED: each statement of a block sees what others committed before it began
+    "each statement sees what was committed before it": [
+        (1, "BEGIN"),
+        (1, "CREATE ROLE cc_h"),
+        (1, "SELECT rolname FROM pg_roles WHERE rolname = 'cc_f'"),
+        (2, "CREATE ROLE cc_f"),
+        (1, "SELECT rolname FROM pg_roles WHERE rolname = 'cc_f'"),
+        (1, "ALTER ROLE cc_f LOGIN CONNECTION LIMIT 4"),
+        (1, "SAVEPOINT s"),
+        (2, "BEGIN"),
+        (2, "CREATE ROLE cc_g"),
+        (1, "SELECT rolname FROM pg_roles WHERE rolname = 'cc_g'"),
+        (2, "COMMIT"),
+        (1, "GRANT cc_g TO cc_f"),
+        (1, "SELECT pg_has_role('cc_f', 'cc_g', 'MEMBER')"),
+        (1, "ROLLBACK TO s"),
+        (1, "SELECT pg_has_role('cc_f', 'cc_g', 'MEMBER')"),
+        (1, "SELECT rolname FROM pg_roles WHERE rolname IN ('cc_g', 'cc_h') ORDER BY 1"),
+        (1, "GRANT cc_h TO cc_g"),
+        (1, "COMMIT"),
+        (2, "SELECT rolname, rolcanlogin, rolconnlimit FROM pg_roles WHERE rolname = 'cc_f'"),
+        (2, "SELECT pg_has_role('cc_g', 'cc_h', 'MEMBER')"),
+    ],
+    "a block sees a drop committed after its BEGIN": [
+        (2, "CREATE ROLE cc_i"),
+        (1, "BEGIN"),
+        (1, "SELECT rolname FROM pg_roles WHERE rolname = 'cc_i'"),
+        (2, "DROP ROLE cc_i"),
+        (1, "SELECT rolname FROM pg_roles WHERE rolname = 'cc_i'"),
+        (1, "ALTER ROLE cc_i LOGIN"),
+        (1, "ROLLBACK"),
+    ],
 }
-CLEANUP = "DROP ROLE IF EXISTS cc_a, cc_b, cc_c, cc_d, cc_e"
+CLEANUP = "DROP ROLE IF EXISTS cc_a, cc_b, cc_c, cc_d, cc_e, cc_f, cc_g, cc_h, cc_i"
 
 
 def _outcome_real(conn: psycopg.Connection[Any], sql: str) -> tuple[str, Any]:
