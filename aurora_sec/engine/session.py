@@ -388,22 +388,8 @@ class Session:
         ):
             return memo[6]
         notices: list[st.ServerMessage] = list(stmt.parse_notices)
-        precheck = stmt.precheck
         try:
-            if precheck is not None:
-                notices.extend(precheck.notices)
-                if precheck.error is not None:
-                    raise precheck.error.to_error()
-            ctx = ExecContext(
-                catalog,
-                db.version.major,
-                self._session_user,
-                self._current_user,
-                gucs,
-                db.salt,
-                notices,
-            )
-            aurora.check(ctx, stmt, config)
+            ctx = self._role_ddl_context(stmt, catalog, gucs, config, notices)
             tag = handler(self, ctx, stmt)
         except PostgresError as err:
             err.notices = tuple(notices)
@@ -432,6 +418,34 @@ class Session:
             )
         return result
 
+    def _role_ddl_context(
+        self,
+        stmt: st.Statement,
+        catalog: Catalog,
+        gucs: Mapping[str, str],
+        config: EngineConfig,
+        notices: list[st.ServerMessage],
+    ) -> ExecContext:
+        """The start of a role DDL statement outside a block: the classifier's precheck, the
+        context against ``catalog``, and Aurora's checks (each may raise)."""
+        precheck = stmt.precheck
+        if precheck is not None:
+            notices.extend(precheck.notices)
+            if precheck.error is not None:
+                raise precheck.error.to_error()
+        db = self._db
+        ctx = ExecContext(
+            catalog,
+            db.version.major,
+            self._session_user,
+            self._current_user,
+            gucs,
+            db.salt,
+            notices,
+        )
+        aurora.check(ctx, stmt, config)
+        return ctx
+
     def _execute_role_ddl_contended(self, stmt: st.Statement, handler: _RoleHandler) -> Result:
         """:meth:`_execute_role_ddl` while other transactions hold rows or role locks: the
         statement waits for the role locks it takes and the rows it writes (``locks.py``),
@@ -440,22 +454,10 @@ class Session:
         while True:
             catalog = db.catalog
             notices: list[st.ServerMessage] = list(stmt.parse_notices)
-            precheck = stmt.precheck
             try:
-                if precheck is not None:
-                    notices.extend(precheck.notices)
-                    if precheck.error is not None:
-                        raise precheck.error.to_error()
-                ctx = ExecContext(
-                    catalog,
-                    db.version.major,
-                    self._session_user,
-                    self._current_user,
-                    self._effective_gucs(),
-                    db.salt,
-                    notices,
+                ctx = self._role_ddl_context(
+                    stmt, catalog, self._effective_gucs(), self._config(), notices
                 )
-                aurora.check(ctx, stmt, self._config())
                 locks = role_locks(stmt, catalog, db.version.major)
                 if locks and self._take_role_locks(stmt, locks):
                     continue  # it waited: run again on what is committed now
