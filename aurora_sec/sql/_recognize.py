@@ -337,10 +337,10 @@ def _drop(sql: str, reader: _Reader) -> st.Statement:
     return st.DropRole(names=names, missing_ok=missing_ok, text=text, span=span, redacted=text)
 
 
-# Two shapes common enough for a regular expression of the whole statement (one match instead
-# of the token loop): ``ALTER ROLE|USER|GROUP a RENAME TO b`` and ``GRANT a TO b`` /
-# ``REVOKE a FROM b`` with one name on each side. Names are checked as the token path checks
-# them (no keyword, at most 63 characters).
+# Shapes common enough for a regular expression of the whole statement (one match instead of
+# the token loop): ``ALTER ROLE|USER|GROUP a RENAME TO b``, ``GRANT a TO b`` / ``REVOKE a FROM
+# b`` with one name on each side, and the password rotation (``_PASSWORD_RE``). Names are
+# checked as the token path checks them (no keyword, at most 63 characters).
 _B = r"[ \t\r\n]"
 _NAME = r"[A-Za-z_][A-Za-z0-9_$]*"
 _END_RE = rf"{_B}*(?:;{_B}*)?\Z"
@@ -353,6 +353,17 @@ _GRANT_RE = re.compile(
 )
 _REVOKE_RE = re.compile(
     rf"{_B}*((REVOKE){_B}+({_NAME}){_B}+FROM{_B}+({_NAME})){_END_RE}", re.IGNORECASE
+)
+
+#: A plain string literal, as the token loop reads one (no backslash, ``''`` for a quote).
+_LITERAL = r"'[^'\\]*(?:''[^'\\]*)*'"
+#: The password rotation: ``ALTER ROLE|USER a [WITH] [ENCRYPTED] PASSWORD '...'
+#: [VALID UNTIL '...']``, blanks between every two tokens (else the token loop decides).
+_PASSWORD_RE = re.compile(
+    rf"{_B}*(ALTER{_B}+(?:ROLE|USER){_B}+({_NAME})(?:{_B}+WITH)?"
+    rf"{_B}+(?:(ENCRYPTED){_B}+)?(PASSWORD){_B}+({_LITERAL})"
+    rf"(?:{_B}+(VALID){_B}+UNTIL{_B}+({_LITERAL}))?){_END_RE}",
+    re.IGNORECASE,
 )
 
 #: ``SELECT 1`` and ``SELECT current_user`` (and the other role keywords): one output column.
@@ -388,9 +399,42 @@ def _plain_name(text: str) -> str | None:
     return name if name not in _KEYWORDS and len(name) <= 63 else None
 
 
-def _whole(sql: str, first_letter: str) -> st.Statement | None:
-    """The statement, if ``sql`` is one of the two whole-statement shapes (else None)."""
+def _password(m: re.Match[str], major: int) -> st.Statement | None:
+    """The ALTER ROLE of a :data:`_PASSWORD_RE` match, as the token loop builds it."""
+    name = _plain_name(m.group(2))
+    if name is None:
+        return None
+    text = m.group(1)
+    base = m.start(1)
+    encrypted = m.group(3) is not None
+    start = m.start(3) if encrypted else m.start(4)
+    literal_start, literal_end = m.start(5), m.end(5)
+    secret = Secret(m.group(5)[1:-1].replace("''", "'"))
+    password = st.PasswordSpec(secret, encrypted, start)
+    items = [st.RoleOption("password", password, start)]
+    valid_until = None
+    if m.group(6) is not None:
+        valid_until = m.group(7)[1:-1].replace("''", "'")
+        items.append(st.RoleOption("validUntil", valid_until, m.start(6)))
+    options = st.RoleOptions(items=tuple(items), password=password, valid_until=valid_until)
+    target = st.RoleRef(st.RoleRefKind.NAME, name, m.start(2))
+    return st.AlterRole(
+        target=target,
+        options=options,
+        precheck=_precheck(major, options, create=False, target=target),
+        text=text,
+        span=st.Span(base, m.end(1)),
+        redacted=_redact(text, [(literal_start - base, literal_end - base)]),
+    )
+
+
+def _whole(sql: str, first_letter: str, major: int) -> st.Statement | None:
+    """The statement, if ``sql`` is one of the whole-statement shapes (else None)."""
     m = _RENAME_RE.match(sql) if first_letter in "Aa" else None
+    if m is None and first_letter in "Aa":
+        password = _PASSWORD_RE.match(sql)
+        if password is not None:
+            return _password(password, major)
     if m is not None:
         old, new = _plain_name(m.group(2)), _plain_name(m.group(3))
         if old is None or new is None:
@@ -427,7 +471,7 @@ def recognize(sql: str, major: int) -> tuple[st.Statement, ...] | None:
     """
     first_letter = sql.lstrip(" \t\r\n")[:1]
     if first_letter and first_letter in "AaGgRrSs":
-        whole = _whole(sql, first_letter)
+        whole = _whole(sql, first_letter, major)
         if whole is not None:
             return (whole,)
     tokens = _tokens(sql)

@@ -186,3 +186,32 @@ def test_common_forms_take_the_fast_path(sql: str, major: int) -> None:
 )
 def test_unusual_texts_go_to_pglast(sql: str) -> None:
     assert recognize(sql, 16) is None
+
+
+_LITERALS = st.sampled_from(
+    ["'hunter2hunter2'", "''", "'it''s'", "'md5abc'", "'a\\b'", "E'x'", "'2030-01-01'", "'x'y"]
+)
+
+
+@st.composite
+def _password_rotations(draw: st.DrawFn) -> str:
+    """``ALTER ROLE|USER name [WITH] [ENCRYPTED] PASSWORD '...' [VALID UNTIL '...']`` (the
+    recognizer's whole-statement shape for it), with perturbations around its edges."""
+    parts = ["ALTER", draw(st.sampled_from(["ROLE", "USER", "GROUP", "role"])), draw(_NAMES)]
+    if draw(st.booleans()):
+        parts.append("WITH")
+    if draw(st.booleans()):
+        parts.append("ENCRYPTED")
+    parts += ["PASSWORD", draw(_LITERALS)]
+    if draw(st.booleans()):
+        parts += ["VALID", "UNTIL", draw(_LITERALS)]
+    if draw(st.booleans()):
+        parts = [part.lower() for part in parts]
+    sql = _join(parts, draw(st.lists(_BLANKS, min_size=1, max_size=3)))
+    return sql + draw(st.sampled_from(["", ";", " ; ", "\n;\n", " LOGIN", "; SELECT 1", " --c"]))
+
+
+@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
+@given(sql=_password_rotations(), major=_MAJORS)
+def test_password_rotations(sql: str, major: int) -> None:
+    _same_as_pglast(sql, major)
