@@ -339,7 +339,8 @@ def _drop(sql: str, reader: _Reader) -> st.Statement:
 
 # Shapes common enough for a regular expression of the whole statement (one match instead of
 # the token loop): ``ALTER ROLE|USER|GROUP a RENAME TO b``, ``GRANT a TO b`` / ``REVOKE a FROM
-# b`` with one name on each side, and the password rotation (``_PASSWORD_RE``). Names are
+# b`` with one name on each side, the password rotation (``_PASSWORD_RE``) and CREATE ROLE with
+# attribute flags (``_CREATE_RE``). Names are
 # checked as the token path checks them (no keyword, at most 63 characters).
 _B = r"[ \t\r\n]"
 _NAME = r"[A-Za-z_][A-Za-z0-9_$]*"
@@ -365,6 +366,14 @@ _PASSWORD_RE = re.compile(
     rf"(?:{_B}+(VALID){_B}+UNTIL{_B}+({_LITERAL}))?){_END_RE}",
     re.IGNORECASE,
 )
+
+#: ``CREATE ROLE|USER|GROUP a [WITH] [flag ...]`` with attribute flags only (LOGIN, CREATEDB,
+#: NOSUPERUSER, ...: :data:`_FLAG_OPTIONS`); any other word there sends it to the token loop.
+_CREATE_RE = re.compile(
+    rf"{_B}*(CREATE{_B}+(ROLE|USER|GROUP){_B}+({_NAME})((?:{_B}+[A-Za-z]+)*)){_END_RE}",
+    re.IGNORECASE,
+)
+_WORD_RE = re.compile(r"[A-Za-z]+")
 
 #: ``SELECT 1`` and ``SELECT current_user`` (and the other role keywords): one output column.
 _SELECT_RE = re.compile(
@@ -428,6 +437,43 @@ def _password(m: re.Match[str], major: int) -> st.Statement | None:
     )
 
 
+def _create_flags(m: re.Match[str], major: int) -> st.Statement | None:
+    """The CREATE ROLE of a :data:`_CREATE_RE` match, as the token loop builds it."""
+    name = _plain_name(m.group(3))
+    if name is None:
+        return None
+    items: list[st.RoleOption] = []
+    values: dict[str, object] = {}
+    first = True
+    for word_match in _WORD_RE.finditer(m.string, m.start(4), m.end(4)):
+        word = word_match.group().lower()
+        if first and word == "with":
+            first = False
+            continue
+        first = False
+        flag = _FLAG_OPTIONS.get(word)
+        if flag is None:
+            return None
+        option, value = flag
+        items.append(st.RoleOption(option, value, word_match.start()))
+        values.setdefault(_FIELD_OF[option], value)
+    options = (
+        st.RoleOptions(items=tuple(items), **values)  # type: ignore[arg-type]
+        if items
+        else st.RoleOptions.from_items(())
+    )
+    text = m.group(1)
+    return st.CreateRole(
+        kind=_ROLE_KINDS[m.group(2).lower()],
+        name=name,
+        options=options,
+        precheck=_precheck(major, options, create=True),
+        text=text,
+        span=st.Span(m.start(1), m.end(1)),
+        redacted=text,
+    )
+
+
 def _whole(sql: str, first_letter: str, major: int) -> st.Statement | None:
     """The statement, if ``sql`` is one of the whole-statement shapes (else None)."""
     m = _RENAME_RE.match(sql) if first_letter in "Aa" else None
@@ -435,6 +481,9 @@ def _whole(sql: str, first_letter: str, major: int) -> st.Statement | None:
         password = _PASSWORD_RE.match(sql)
         if password is not None:
             return _password(password, major)
+    if first_letter in "Cc":
+        create = _CREATE_RE.match(sql)
+        return None if create is None else _create_flags(create, major)
     if m is not None:
         old, new = _plain_name(m.group(2)), _plain_name(m.group(3))
         if old is None or new is None:
@@ -470,7 +519,7 @@ def recognize(sql: str, major: int) -> tuple[st.Statement, ...] | None:
     ``sql`` must already be known to be ASCII without NUL (the caller's encoding check).
     """
     first_letter = sql.lstrip(" \t\r\n")[:1]
-    if first_letter and first_letter in "AaGgRrSs":
+    if first_letter and first_letter in "AaCcGgRrSs":
         whole = _whole(sql, first_letter, major)
         if whole is not None:
             return (whole,)
