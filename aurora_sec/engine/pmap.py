@@ -20,6 +20,7 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 _GONE = object()
+_MISSING = object()
 
 
 class LayeredMap(Mapping[K, V], Generic[K, V]):
@@ -97,18 +98,24 @@ class LayeredMap(Mapping[K, V], Generic[K, V]):
 
     def set(self, key: K, value: V) -> LayeredMap[K, V]:
         top = self._top
-        current = top.get(key, self)
-        if current is self:
+        current = top.get(key, _MISSING)
+        if current is _MISSING:
             length = self._len if key in self._base else self._len + 1
+        elif current is _GONE:
+            length = self._len + 1
         else:
-            length = self._len + 1 if current is _GONE else self._len
+            length = self._len
         new_top = top.copy()
         new_top[key] = value
-        if len(new_top) <= 32:  # no merge can be due: skip _make's test (the common case)
-            new: LayeredMap[K, V] = object.__new__(type(self))
-            new._base, new._top, new._len = self._base, new_top, length
-            return new
-        return self._make(self._base, new_top, length)
+        size = len(new_top)
+        base = self._base
+        if size > 32 and size * size > 2 * len(base):  # a merge is due: _make does it
+            return self._make(base, new_top, length)
+        new: LayeredMap[K, V] = object.__new__(LayeredMap)
+        new._base = base
+        new._top = new_top
+        new._len = length
+        return new
 
     def delete(self, key: K) -> LayeredMap[K, V]:
         if key not in self:
