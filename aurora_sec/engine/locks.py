@@ -64,6 +64,10 @@ _ROLE_LOCKS: Mapping[type[st.Statement], tuple[int, str]] = {
     st.AlterRoleSet: (0, ACCESS_SHARE),
     st.GrantRole: (16, SHARE_UPDATE_EXCLUSIVE),
     st.RevokeRole: (16, SHARE_UPDATE_EXCLUSIVE),
+    # ALTER GROUP g ADD | DROP USER ...: AddRoleMems / DelRoleMems on g
+    st.AlterRole: (16, SHARE_UPDATE_EXCLUSIVE),
+    # CREATE ROLE x IN ROLE g: AddRoleMems on g (ROLE / ADMIN grant the new role, unseen)
+    st.CreateRole: (16, SHARE_UPDATE_EXCLUSIVE),
 }
 
 
@@ -81,6 +85,12 @@ def role_locks(stmt: st.Statement, catalog: Catalog, major: int) -> tuple[RoleLo
             names = [target.name]
     elif isinstance(stmt, st.GrantRole | st.RevokeRole):
         names = [granted.name for granted in stmt.roles]
+    elif isinstance(stmt, st.CreateRole):
+        names = [ref.name for ref in stmt.options.in_role if ref.is_name and ref.name is not None]
+    elif isinstance(stmt, st.AlterRole):
+        target = stmt.target
+        if stmt.options.role and target.is_name and target.name is not None:
+            names = [target.name]
     locks: list[RoleLock] = []
     for name in names:
         role = catalog.get(name)

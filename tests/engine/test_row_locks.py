@@ -75,6 +75,10 @@ CASES: dict[str, Case] = {
     "grant/alter": Case("GRANT g TO a", "ALTER ROLE g LOGIN"),
     # 15 takes no lock on the granted role: its DROP leaves the new row dangling there
     "grant/drop granted": Case("GRANT g TO a", "DROP ROLE g", majors=(16,)),
+    # 16: CREATE ROLE ... IN ROLE and ALTER GROUP ... ADD/DROP USER lock the role they grant
+    "grant/create in role": Case("GRANT g TO a", "CREATE ROLE x IN ROLE g"),
+    "grant/alter group add": Case("GRANT g TO a", "ALTER GROUP g ADD USER b"),
+    "revoke/alter group drop": Case("REVOKE g FROM m", "ALTER GROUP g DROP USER a"),
     "set/set": Case("ALTER ROLE r SET work_mem = '1MB'", "ALTER ROLE r SET work_mem = '2MB'"),
     "set/drop": Case("ALTER ROLE r SET work_mem = '1MB'", "DROP ROLE r"),
     "drop/set": Case("DROP ROLE r", "ALTER ROLE r SET work_mem = '2MB'"),
