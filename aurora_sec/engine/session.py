@@ -16,7 +16,9 @@ replaced only when a statement succeeds. The committed catalog belongs to the
 A statement that would write a row (or take a role lock) another open transaction holds
 waits for it, the cluster's lock released, as PostgreSQL's second writer does
 (:mod:`aurora_sec.engine.locks`); a session with no other transaction holding anything pays
-one test of an empty dict per statement for that.
+one test of an empty dict per statement for that. Each statement of a block sees what other
+sessions committed before it began (READ COMMITTED): a block overtaken by another commit is
+moved onto the newer catalog first, its own statements and savepoints made again there.
 """
 
 from __future__ import annotations
