@@ -888,53 +888,32 @@ def negotiate_pgjdbc(
         tls_version: str | None = None
         cipher: str | None = None
         check: CertCheck | None = None
+
+        def failed(
+            trail: tuple[str, ...], lines: tuple[str, ...], message: str, sqlstate: str
+        ) -> _PgjdbcFailure:
+            attempts.append(Attempt(host, address, port, method, trail, error_lines=lines))
+            return _PgjdbcFailure(message, sqlstate, "sql")
+
         if method == "ssl":
             events.append("ssl-request")
             if not endpoint.accepts_ssl or endpoint.tls is None:
                 events.append("ssl-refused")
                 action = _pgjdbc_action(mode, "ssl", "ssl-refused", "*")
                 if action != "proceed-plaintext":
-                    attempts.append(
-                        Attempt(
-                            host,
-                            address,
-                            port,
-                            method,
-                            tuple(events),
-                            error_lines=("The server does not support SSL.",),
-                        )
-                    )
-                    return _PgjdbcFailure("The server does not support SSL.", "08004", "sql")
+                    text = "The server does not support SSL."
+                    return failed(tuple(events), (text,), text, "08004")
             else:
                 tls = endpoint.tls
                 tls_version = tls_version_between("TLSv1.2", "TLSv1.3", tls.tls_versions)
                 if tls_version is None:
                     # UNCONFIRMED: the JSSE text of a protocol version alert
                     text = "SSL error: Received fatal alert: protocol_version"
-                    attempts.append(
-                        Attempt(
-                            host,
-                            address,
-                            port,
-                            method,
-                            (*events, "tls-failed"),
-                            error_lines=(text,),
-                        )
-                    )
-                    return _PgjdbcFailure(text, "08006", "sql")
+                    return failed((*events, "tls-failed"), (text,), text, "08006")
                 cipher = endpoint.tls_cipher(tls_version, CLIENT_OFFERED_SUITES)
                 if cipher is None:
-                    attempts.append(
-                        Attempt(
-                            host,
-                            address,
-                            port,
-                            method,
-                            (*events, "tls-failed"),
-                            error_lines=(PGJDBC_HANDSHAKE_FAILURE,),
-                        )
-                    )
-                    return _PgjdbcFailure(PGJDBC_HANDSHAKE_FAILURE, "08006", "sql")
+                    text = PGJDBC_HANDSHAKE_FAILURE
+                    return failed((*events, "tls-failed"), (text,), text, "08006")
                 check = checker.check_pgjdbc(
                     trust=settings.trust if not legacy or mode != "disable" else "none",
                     verify_host=settings.verify_host,
@@ -946,17 +925,12 @@ def negotiate_pgjdbc(
                     jvm_roots=jvm_roots,
                 )
                 if not check.ok:
-                    attempts.append(
-                        Attempt(
-                            host,
-                            address,
-                            port,
-                            method,
-                            (*events, "tls-failed"),
-                            error_lines=check.lines,
-                        )
+                    return failed(
+                        (*events, "tls-failed"),
+                        check.lines,
+                        check.message,
+                        check.sqlstate or "08006",
                     )
-                    return _PgjdbcFailure(check.message, check.sqlstate or "08006", "sql")
                 encrypted = True
                 events.append(f"tls:{tls_version}")
         verdict = endpoint.decide(
