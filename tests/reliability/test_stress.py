@@ -49,6 +49,7 @@ from aurora_sec.aws.account import Account
 from aurora_sec.engine.catalog import Catalog, Role
 from aurora_sec.engine.session import Session
 from aurora_sec.errors import AwsError, ConnectionFailed, PostgresError
+from aurora_sec.testing.clusters import make_cluster
 
 THREADS = 8
 OPS = int(os.environ.get("AURORA_STRESS_OPS", "10000"))
@@ -63,43 +64,23 @@ JOIN_TIMEOUT = 1800.0
 FULL_CHECK_EVERY = 100
 
 
+#: The cluster parameter group of the world's cluster (``make_cluster``'s name for it).
+GROUP = "prod-params"
+
+
 def _world() -> tuple[Account, str]:
     acct = Account(seed=SEED)
-    ec2, rds = acct.client("ec2"), acct.client("rds")
-    vpc = next(v for v in ec2.describe_vpcs()["Vpcs"] if v["IsDefault"])["VpcId"]
-    sg = ec2.create_security_group(GroupName="db", Description="db", VpcId=vpc)["GroupId"]
-    ec2.authorize_security_group_ingress(
-        GroupId=sg,
-        IpPermissions=[
-            {
-                "IpProtocol": "tcp",
-                "FromPort": 5432,
-                "ToPort": 5432,
-                "IpRanges": [{"CidrIp": "203.0.113.0/24"}],
-            }
-        ],
+    cluster = make_cluster(
+        acct,
+        engine_version="15.4",
+        parameters={},
+        security_group_cidrs=["203.0.113.0/24"],
+        instance_class="db.r6g.large",
+        identifier="prod",
+        master_password=MASTER_PASSWORD,
     )
-    rds.create_db_cluster_parameter_group(
-        DBClusterParameterGroupName="g",
-        DBParameterGroupFamily="aurora-postgresql15",
-        Description="d",
-    )
-    cluster = rds.create_db_cluster(
-        DBClusterIdentifier="prod",
-        Engine="aurora-postgresql",
-        EngineVersion="15.4",
-        MasterUsername="postgres",
-        MasterUserPassword=MASTER_PASSWORD,
-        DBClusterParameterGroupName="g",
-        VpcSecurityGroupIds=[sg],
-    )["DBCluster"]
-    rds.create_db_instance(
-        DBInstanceIdentifier="prod-1",
-        DBClusterIdentifier="prod",
-        Engine="aurora-postgresql",
-        DBInstanceClass="db.r6g.large",
-    )
-    return acct, str(cluster["Endpoint"])
+    assert cluster.parameter_group == GROUP
+    return acct, cluster.endpoint
 
 
 @attrs.define
@@ -261,7 +242,7 @@ class Worker:
     def _modify(self, name: str, value: str, method: str) -> None:
         try:
             self.rds.modify_db_cluster_parameter_group(
-                DBClusterParameterGroupName="g",
+                DBClusterParameterGroupName=GROUP,
                 Parameters=[
                     {"ParameterName": name, "ParameterValue": value, "ApplyMethod": method}
                 ],
@@ -425,7 +406,7 @@ def test_eight_threads_mixed_operations_lose_nothing() -> None:
     rds.reboot_db_instance(DBInstanceIdentifier="prod-1")
     instance = rds.describe_db_instances(DBInstanceIdentifier="prod-1")["DBInstances"][0]
     assert instance["DBInstanceStatus"] == "available"
-    described = rds.describe_db_cluster_parameters(DBClusterParameterGroupName="g", Source="user")
+    described = rds.describe_db_cluster_parameters(DBClusterParameterGroupName=GROUP, Source="user")
     group = {p["ParameterName"]: p.get("ParameterValue") for p in described["Parameters"]}
     config = acct.engine_config("prod-1")
     for name in ("rds.force_ssl", "rds.restrict_password_commands"):
