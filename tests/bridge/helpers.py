@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from typing import Any
 
 import boto3
+
+from aurora_sec.aws.account import Account
+from aurora_sec.aws.iam.dbauth import db_user_arn
 
 REGION = "us-east-1"
 ROOT = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -42,3 +46,19 @@ def same(wire: Any, local: Any, path: str = "") -> None:
 
 def strip(response: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in response.items() if k != "ResponseMetadata"}
+
+
+def connect_policy(acct: Account, cluster_resource_id: str, user: str) -> str:
+    """A policy document allowing ``rds-db:connect`` as ``user`` to one cluster."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "rds-db:connect",
+                    "Resource": db_user_arn(acct, cluster_resource_id, user),
+                }
+            ],
+        }
+    )

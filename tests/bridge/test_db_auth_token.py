@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from aurora_sec.aws.account import Account
 from aurora_sec.aws.bridge import mock
-from aurora_sec.aws.iam.dbauth import db_user_arn, verify_db_auth_token
+from aurora_sec.aws.iam.dbauth import verify_db_auth_token
 
-from .helpers import client, session
+from .helpers import client, connect_policy, session
 
 
 def test_boto3_token_is_accepted_at_the_account_clock() -> None:
@@ -32,18 +30,7 @@ def test_boto3_token_is_accepted_at_the_account_clock() -> None:
         iam.put_user_policy(
             UserName="alice",
             PolicyName="connect",
-            PolicyDocument=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": "rds-db:connect",
-                            "Resource": db_user_arn(acct, cluster["DbClusterResourceId"], "app"),
-                        }
-                    ],
-                }
-            ),
+            PolicyDocument=connect_policy(acct, cluster["DbClusterResourceId"], "app"),
         )
         token = client(sess, "rds", **creds).generate_db_auth_token(
             DBHostname=cluster["Endpoint"], Port=5432, DBUsername="app"

@@ -20,9 +20,9 @@ from botocore.awsrequest import AWSRequest
 
 from aurora_sec.aws.account import Account
 from aurora_sec.aws.bridge.http import HttpServer, serve
-from aurora_sec.aws.iam.dbauth import db_user_arn, verify_db_auth_token
+from aurora_sec.aws.iam.dbauth import verify_db_auth_token
 
-from .helpers import REGION, ROOT, same, strip
+from .helpers import REGION, ROOT, connect_policy, same, strip
 from .test_errors import DEFAULT_GROUP_CHANGE
 from .test_twin import _iam_story, _story
 
@@ -293,18 +293,7 @@ def test_a_db_auth_token_from_a_client_over_http_verifies_at_real_time(
     iam.put_user_policy(
         UserName="alice",
         PolicyName="connect",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Action": "rds-db:connect",
-                        "Resource": db_user_arn(acct, cluster["DbClusterResourceId"], "app"),
-                    }
-                ],
-            }
-        ),
+        PolicyDocument=connect_policy(acct, cluster["DbClusterResourceId"], "app"),
     )
     token = _client(
         server,
