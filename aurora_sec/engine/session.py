@@ -323,20 +323,26 @@ class Session:
                 results.append(self._run(stmt, notices))
             except PostgresError as err:
                 err.notices = tuple(notices)
-                if self._tx is not None:
-                    if self._tx.explicit:
-                        self._abort(self._tx)
-                    else:
-                        self._end(commit=False)
+                self._failed(err)
                 raise
-            except UnsupportedByEmulator:
-                if self._tx is not None and not self._tx.explicit:
-                    self._end(commit=False)
+            except UnsupportedByEmulator as err:
+                self._failed(err)
                 raise
         if self._tx is not None and not self._tx.explicit:
             self._end(commit=True)
         last = results[-1]
         return Result(last.tag, last.columns, last.rows, last.notices, tuple(results))
+
+    def _failed(self, error: PostgresError | UnsupportedByEmulator) -> None:
+        """A statement raised ``error``: an implicit transaction rolls back; an error of the
+        server also aborts a block (a statement the emulator does not model leaves it open)."""
+        tx = self._tx
+        if tx is None:
+            return
+        if not tx.explicit:
+            self._end(commit=False)
+        elif isinstance(error, PostgresError):
+            self._abort(tx)
 
     def _execute_one(self, stmt: st.Statement) -> Result:
         """One statement outside a transaction block: the common case, the same steps as the
@@ -347,16 +353,10 @@ class Session:
             result = self._run(stmt, notices)
         except PostgresError as err:
             err.notices = tuple(notices)
-            tx = self._tx
-            if tx is not None:
-                if tx.explicit:
-                    self._abort(tx)
-                else:
-                    self._end(commit=False)
+            self._failed(err)
             raise
-        except UnsupportedByEmulator:
-            if self._tx is not None and not self._tx.explicit:
-                self._end(commit=False)
+        except UnsupportedByEmulator as err:
+            self._failed(err)
             raise
         tx = self._tx
         if tx is not None and not tx.explicit:
