@@ -156,19 +156,8 @@ class _Reader:
         return self.i == len(self.tokens)
 
 
-#: The field of :class:`RoleOptions` each option this recognizer builds sets.
-_FIELD_OF = {
-    "superuser": "superuser",
-    "createdb": "createdb",
-    "createrole": "createrole",
-    "inherit": "inherit",
-    "canlogin": "login",
-    "isreplication": "replication",
-    "bypassrls": "bypassrls",
-    "connectionlimit": "connection_limit",
-    "password": "password",
-    "validUntil": "valid_until",
-}
+#: The field of :class:`RoleOptions` each option sets (the class's own table).
+_FIELD_OF = st.RoleOptions._FIELD_OF
 
 
 def _options(reader: _Reader, base_rel: int) -> tuple[st.RoleOptions, list[tuple[int, int]]]:
