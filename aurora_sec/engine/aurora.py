@@ -58,9 +58,9 @@ def check(ctx: ExecContext, stmt: st.Statement, config: EngineConfig) -> None:
             ref.kind is st.RoleRefKind.NAME and ref.name == "rds_superuser" for ref in stmt.grantees
         ):
             raise PostgresError("42501", 'permission denied to revoke role "rds_password"')
-    if isinstance(stmt, st.GrantRole) and any(r.name in _IAM_AD for r in stmt.roles):
+    if type(stmt) is st.GrantRole:
         names = {r.name for r in stmt.roles}
-        if names & _IAM_AD:
+        if not names.isdisjoint(_IAM_AD):
             other = {"rds_iam": "rds_ad", "rds_ad": "rds_iam"}
             for ref in stmt.grantees:
                 if ref.kind is not st.RoleRefKind.NAME or ref.name is None:

@@ -180,7 +180,7 @@ class Catalog:
         "_by_member",
         "_by_name",
         "_by_role",
-        "_grants",
+        "_grant_seq",
         "_roles",
         "bootstrap_oid",
         "databases",
@@ -205,9 +205,13 @@ class Catalog:
     ) -> None:
         self._roles: LayeredMap[int, Role] = LayeredMap(roles)
         self._by_name: LayeredMap[str, int] = LayeredMap({r.name: oid for oid, r in roles.items()})
-        self._grants: LayeredMap[tuple[int, int, int], Grant] = LayeredMap()
+        #: member -> {(role, grantor): Grant}: the grants a membership walk follows.
         self._by_member: LayeredMap[int, LayeredMap[Any, Grant]] = LayeredMap()
-        self._by_role: LayeredMap[int, LayeredMap[Any, Grant]] = LayeredMap()
+        #: role -> {(member, grantor): (heap position, Grant)}; the position (the count of
+        #: rows written before it) orders :attr:`grants` as a scan of pg_auth_members does,
+        #: a changed row moving to the end as a new tuple version does.
+        self._by_role: LayeredMap[int, LayeredMap[Any, tuple[int, Grant]]] = LayeredMap()
+        self._grant_seq = 0
         for grant in grants:
             self._put(grant)
         self.next_oid = next_oid
@@ -230,7 +234,7 @@ class Catalog:
         new._by_member = self._by_member
         new._by_name = self._by_name
         new._by_role = self._by_role
-        new._grants = self._grants
+        new._grant_seq = self._grant_seq
         new._roles = self._roles
         new.bootstrap_oid = self.bootstrap_oid
         new.databases = self.databases
@@ -264,7 +268,6 @@ class Catalog:
     def _put(self, grant: Grant) -> None:
         """Index ``grant`` in this (fresh, unshared) catalog's maps."""
         role, member, grantor = grant.role, grant.member, grant.grantor
-        self._grants = self._grants.set((role, member, grantor), grant)
         by_member = self._by_member
         rows = by_member.get(member)
         key: tuple[int, int] = (role, grantor)
@@ -272,17 +275,17 @@ class Catalog:
             member, LayeredMap.single(key, grant) if rows is None else rows.set(key, grant)
         )
         by_role = self._by_role
-        rows = by_role.get(role)
+        positioned = by_role.get(role)
         key = (member, grantor)
+        row = (self._grant_seq, grant)
+        self._grant_seq += 1
         self._by_role = by_role.set(
-            role, LayeredMap.single(key, grant) if rows is None else rows.set(key, grant)
+            role, LayeredMap.single(key, row) if positioned is None else positioned.set(key, row)
         )
 
     def _drop(self, grant: Grant) -> None:
-        key = (grant.role, grant.member, grant.grantor)
-        if key not in self._grants:
+        if self.find_grant(grant.role, grant.member, grant.grantor) is None:
             return
-        self._grants = self._grants.delete(key)
         self._by_member = self._by_member.set(
             grant.member, self._by_member[grant.member].delete((grant.role, grant.grantor))
         )
@@ -298,7 +301,15 @@ class Catalog:
 
     @property
     def grants(self) -> tuple[Grant, ...]:
-        return tuple(self._grants.values())
+        """Every ``pg_auth_members`` row, in the order a scan of the table returns them."""
+        rows = [row for positioned in self._by_role.values() for row in positioned.values()]
+        rows.sort(key=_position)
+        return tuple(grant for _, grant in rows)
+
+    def _all_grants(self) -> Iterator[Grant]:
+        """Every row, in no particular order (cheaper than :attr:`grants`)."""
+        for rows in self._by_member.values():
+            yield from rows.values()
 
     def get(self, name: str) -> Role | None:
         oid = self._by_name.get(name)
@@ -319,10 +330,12 @@ class Catalog:
         return rows is not None and len(rows) > 0
 
     def grants_of_role(self, role: int) -> Iterable[Grant]:
-        return self._by_role.get(role, _EMPTY).values()
+        rows = self._by_role.get(role)
+        return () if rows is None else [grant for _, grant in rows.values()]
 
     def find_grant(self, role: int, member: int, grantor: int) -> Grant | None:
-        return self._grants.get((role, member, grantor))
+        rows = self._by_member.get(member)
+        return None if rows is None else rows.get((role, grantor))
 
     def first_grant_between(self, role: int, member: int) -> Grant | None:
         """The first of :meth:`grants_between` (up to 15 there is at most one), or None."""
@@ -372,7 +385,7 @@ class Catalog:
         affected = {
             g for oid in gone for g in (*self.grants_of_member(oid), *self.grants_of_role(oid))
         }
-        affected |= {g for g in self._grants.values() if g.grantor in gone}
+        affected |= {g for g in self._all_grants() if g.grantor in gone}
         for grant in affected:
             new._drop(grant)
         for oid in gone:
@@ -390,7 +403,7 @@ class Catalog:
         return new
 
     def remove_grant(self, grant: Grant) -> Catalog:
-        if (grant.role, grant.member, grant.grantor) not in self._grants:
+        if self.find_grant(grant.role, grant.member, grant.grantor) is None:
             return self
         new = self._copy()
         new._drop(grant)
@@ -445,7 +458,7 @@ class Catalog:
         rows.update(("name", k) for k in _changed_keys(self._by_name, other._by_name))
         rows.update(
             ("grant", k)
-            for k in _changed_keys(self._grants, other._grants)
+            for k in _changed_grants(self._by_member, other._by_member)
             if k[0] in before and k[1] in before
         )
         if self.settings != other.settings:
@@ -480,11 +493,16 @@ class Catalog:
         for name in _changed_keys(names, other._by_name):
             if name not in names:
                 rows["name", name] = "insert"
-        grants, theirs = self._grants, other._grants
-        for key in _changed_keys(grants, theirs):
-            role, member, _ = key
+        for key in _changed_grants(self._by_member, other._by_member):
+            role, member, grantor = key
             if role in known and member in known:
-                kind = "insert" if key not in grants else "update" if key in theirs else "delete"
+                kind = (
+                    "insert"
+                    if self.find_grant(role, member, grantor) is None
+                    else "update"
+                    if other.find_grant(role, member, grantor) is not None
+                    else "delete"
+                )
                 rows.setdefault(("grant", role, member), kind)
         if self.settings != other.settings:
             mine = {(s.role, s.database) for s in self.settings}
@@ -500,7 +518,7 @@ class Catalog:
     def _key(self) -> tuple[object, ...]:
         return (
             dict(self._roles.items()),
-            dict(self._grants.items()),
+            {(g.role, g.member, g.grantor): g for g in self._all_grants()},
             self.next_oid,
             self.salts_drawn,
             self.settings,
@@ -517,7 +535,8 @@ class Catalog:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"<Catalog {len(self._roles)} roles, {len(self._grants)} grants>"
+        count = sum(len(rows) for rows in self._by_member.values())
+        return f"<Catalog {len(self._roles)} roles, {count} grants>"
 
 
 def _changed_keys(a: LayeredMap[Any, Any], b: LayeredMap[Any, Any]) -> set[Any]:
@@ -533,3 +552,19 @@ def _changed_keys(a: LayeredMap[Any, Any], b: LayeredMap[Any, Any]) -> set[Any]:
         if x is not y and x != y:
             out.add(key)
     return out
+
+
+def _changed_grants(
+    a: LayeredMap[int, LayeredMap[Any, Grant]], b: LayeredMap[int, LayeredMap[Any, Grant]]
+) -> set[tuple[int, int, int]]:
+    """The (role, member, grantor) keys of the grants that differ between two ``_by_member``
+    indexes."""
+    out: set[tuple[int, int, int]] = set()
+    for member in _changed_keys(a, b):
+        for role, grantor in _changed_keys(a.get(member, _EMPTY), b.get(member, _EMPTY)):
+            out.add((role, member, grantor))
+    return out
+
+
+def _position(row: tuple[int, Grant]) -> int:
+    return row[0]

@@ -94,6 +94,24 @@ class LayeredMap(Mapping[K, V], Generic[K, V]):
     def __len__(self) -> int:
         return self._len
 
+    # A list, not a view: the Mapping mixin's views read every key again through
+    # __getitem__, and membership walks iterate the small per-role maps constantly.
+    def values(self) -> list[V]:  # type: ignore[override]
+        top = self._top
+        if not top:
+            return list(self._base.values())
+        out = [value for key, value in self._base.items() if key not in top]
+        out.extend(value for value in top.values() if value is not _GONE)  # type: ignore[misc]
+        return out
+
+    def items(self) -> list[tuple[K, V]]:  # type: ignore[override]
+        top = self._top
+        if not top:
+            return list(self._base.items())
+        out = [(key, value) for key, value in self._base.items() if key not in top]
+        out.extend((key, value) for key, value in top.items() if value is not _GONE)  # type: ignore[misc]
+        return out
+
     # -- changing (new maps) -------------------------------------------------------------------
 
     def set(self, key: K, value: V) -> LayeredMap[K, V]:
