@@ -59,20 +59,27 @@ def check(ctx: ExecContext, stmt: st.Statement, config: EngineConfig) -> None:
         ):
             raise PostgresError("42501", 'permission denied to revoke role "rds_password"')
     if type(stmt) is st.GrantRole:
-        names = {r.name for r in stmt.roles}
-        if not names.isdisjoint(_IAM_AD):
-            other = {"rds_iam": "rds_ad", "rds_ad": "rds_iam"}
-            for ref in stmt.grantees:
-                if ref.kind is not st.RoleRefKind.NAME or ref.name is None:
-                    continue
-                grantee = ctx.catalog.get(ref.name)
-                if grantee is None:
-                    continue
-                for name in names & {"rds_iam", "rds_ad"}:
-                    if name in names and other[name] in names:
-                        raise ctx.fail("aurora.iam_and_ad")
-                    rival = ctx.catalog.get(other[name])
-                    if rival is not None and membership.is_member(
-                        ctx.catalog, grantee.oid, rival.oid, superuser_counts=False
-                    ):
-                        raise ctx.fail("aurora.iam_and_ad")
+        for granted in stmt.roles:
+            if granted.name in _IAM_AD:
+                _check_iam_and_ad(ctx, stmt)
+                break
+
+
+def _check_iam_and_ad(ctx: ExecContext, stmt: st.GrantRole) -> None:
+    """S2: a GRANT of rds_iam or rds_ad to a role that holds the other (or of both)."""
+    names = {r.name for r in stmt.roles}
+    other = {"rds_iam": "rds_ad", "rds_ad": "rds_iam"}
+    for ref in stmt.grantees:
+        if ref.kind is not st.RoleRefKind.NAME or ref.name is None:
+            continue
+        grantee = ctx.catalog.get(ref.name)
+        if grantee is None:
+            continue
+        for name in names & _IAM_AD:
+            if other[name] in names:
+                raise ctx.fail("aurora.iam_and_ad")
+            rival = ctx.catalog.get(other[name])
+            if rival is not None and membership.is_member(
+                ctx.catalog, grantee.oid, rival.oid, superuser_counts=False
+            ):
+                raise ctx.fail("aurora.iam_and_ad")

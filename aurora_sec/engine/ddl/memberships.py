@@ -145,7 +145,7 @@ def add_members(
             grantor_oid15 = existing15.grantor
         else:
             grantor_oid15 = grantor_oid
-        catalog = catalog.put_grant(Grant(role.oid, member.oid, grantor_oid15, admin=bool(admin)))
+        catalog = catalog.put_grant(Grant(role.oid, member.oid, grantor_oid15, bool(admin)))
     ctx.catalog = catalog
 
 
