@@ -374,6 +374,10 @@ class Catalog:
         return new
 
     def drop_roles(self, oids: Iterable[int]) -> Catalog:
+        """Remove the roles and the ``pg_auth_members`` rows naming them as role or member
+        (user.c ``DropRole``). A row they are only the grantor of stays, its grantor dangling,
+        as on PostgreSQL up to 15 (16 refuses to drop a grantor while such a row remains:
+        ``checkSharedDependencies``, before this is reached)."""
         gone = frozenset(oids)
         new = self._copy()
         for oid in gone:
@@ -385,7 +389,6 @@ class Catalog:
         affected = {
             g for oid in gone for g in (*self.grants_of_member(oid), *self.grants_of_role(oid))
         }
-        affected |= {g for g in self._all_grants() if g.grantor in gone}
         for grant in affected:
             new._drop(grant)
         for oid in gone:

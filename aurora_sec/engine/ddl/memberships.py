@@ -65,7 +65,8 @@ def grantor_for(ctx: ExecContext, role: Role, grantor: Role | None, *, is_grant:
         raise ctx.fail("grant.set_grantor" if is_grant else "revoke.grantor", name=grantor.name)
     if not is_grant or grantor.oid == ctx.catalog.bootstrap_oid:
         return grantor.oid
-    if grantor.superuser or _best_admin(ctx, grantor.oid, role.oid) == grantor.oid:
+    # select_best_admin ignores superuser: only the bootstrap superuser is exempt
+    if _best_admin(ctx, grantor.oid, role.oid) == grantor.oid:
         return grantor.oid
     raise ctx.fail("grant.grantor_admin", name=grantor.name, role=role.name)
 
