@@ -141,6 +141,18 @@ RULES: Mapping[str, Rule] = dict(
             (16, "admin-option"),
         ),
         _rule(
+            "create_role.members_order",
+            "CREATE ROLE adds its ADMIN members before its ROLE members (up to 15) or after",
+            (10, "admin-first"),
+            (16, "role-first"),
+        ),
+        _rule(
+            "drop_role.names",
+            "DROP ROLE a, b checks and drops each name in turn, or checks them all first",
+            (10, "one-by-one"),
+            (16, "all-checked-first"),
+        ),
+        _rule(
             "grant.inherit_set_options",
             "GRANT role ... WITH INHERIT/SET options exist",
             (10, False),

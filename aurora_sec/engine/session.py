@@ -319,6 +319,8 @@ class Session:
         for stmt in statements:
             notices: list[st.ServerMessage] = list(parse_notices) if first else []
             first = False
+            if self._tx is None:  # after a COMMIT/ROLLBACK in the string: a new implicit one
+                self._begin(explicit=False)
             try:
                 results.append(self._run(stmt, notices))
             except PostgresError as err:
@@ -933,8 +935,9 @@ class Session:
         return catalog, at
 
     def _grant(self, ctx: ExecContext, stmt: st.GrantRole) -> str:
-        grantees = [ctx.resolve(ref) for ref in stmt.grantees]
+        # user.c GrantRole: the grantor is looked up before the grantees
         grantor = ctx.resolve(stmt.grantor) if stmt.grantor is not None else None
+        grantees = [ctx.resolve(ref) for ref in stmt.grantees]
         first = True
         for granted in stmt.roles:
             role = ctx.lookup(granted.name)
@@ -955,13 +958,20 @@ class Session:
         return stmt.tag
 
     def _revoke(self, ctx: ExecContext, stmt: st.RevokeRole) -> str:
-        grantees = [ctx.resolve(ref) for ref in stmt.grantees]
         grantor = ctx.resolve(stmt.grantor) if stmt.grantor is not None else None
+        grantees = [ctx.resolve(ref) for ref in stmt.grantees]
         for granted in stmt.roles:
             role = ctx.lookup(granted.name)
             if granted.columns:
                 raise ctx.fail("grant.columns")
-            del_members(ctx, role, grantees, option_for=stmt.option_for, grantor=grantor)
+            del_members(
+                ctx,
+                role,
+                grantees,
+                option_for=stmt.option_for,
+                grantor=grantor,
+                cascade=stmt.behavior == "CASCADE",
+            )
         return stmt.tag
 
     # ------------------------------------------------------------ identity and GUCs ----

@@ -485,6 +485,57 @@ CASES: list[Case] = [
             "SELECT pg_has_role('grp2', 'MEMBER')",
         ],
     ),
+    # Found by tests/conformance/test_differential.py (random scripts against the servers).
+    _case(
+        "grant-graph",
+        "1.6, 1.7 (16: dependent grants, CASCADE, ADMIN back to one's grantor)",
+        "su",
+        [
+            "GRANT target TO cr WITH ADMIN OPTION",
+            "GRANT target TO plain GRANTED BY cr",
+            "REVOKE ADMIN OPTION FOR target FROM cr",
+            "REVOKE target FROM cr",
+            "REVOKE ADMIN OPTION FOR target FROM cr CASCADE",
+            "SELECT pg_has_role('plain', 'target', 'MEMBER')",
+            "GRANT target TO cr WITH ADMIN OPTION",
+            "GRANT target TO plain WITH ADMIN OPTION GRANTED BY cr",
+            "GRANT target TO cr WITH ADMIN OPTION GRANTED BY plain",
+            "GRANT target TO su WITH ADMIN OPTION GRANTED BY plain",
+            "REVOKE target FROM cr CASCADE",
+            "SELECT pg_has_role('plain', 'target', 'MEMBER')",
+        ],
+    ),
+    _case(
+        "drop-role-lists",
+        "1.5 (up to 15 each name is dropped before the next is looked up)",
+        "su",
+        [
+            "DROP ROLE owner_r, nosuch",
+            "DROP ROLE IF EXISTS target, target",
+            "DROP ROLE target2, target2",
+        ],
+    ),
+    _case(
+        "create-role-members",
+        "1.1, 1.6 (IN ROLE after the new row; ADMIN and ROLE members in each major's order)",
+        "cr",
+        [
+            "CREATE ROLE d1 ROLE cr ADMIN cr",
+            "CREATE ROLE d2 IN ROLE d2",
+            "CREATE ROLE d3 ADMIN cr",
+            "CREATE ROLE d4 IN ROLE nosuch VALID UNTIL 'garbage'",
+        ],
+    ),
+    _case(
+        "grantor-lookup",
+        "1.6 (GRANTED BY is looked up first; up to 15 ADMIN is looked for on the grantor)",
+        "plain",
+        [
+            "GRANT cr TO nosuch1 GRANTED BY nosuch2",
+            "GRANT cr TO cr GRANTED BY su",
+            "GRANT grp TO target GRANTED BY su",
+        ],
+    ),
     _case(
         "plain-grant",
         "1.5",

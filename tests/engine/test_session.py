@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 import pytest
 
 from aurora_sec.aws.account import Account
 from aurora_sec.aws.rds.client import RdsClient
 from aurora_sec.errors import PostgresError
+from tests.conformance.emulated import new_session
+from tests.oracle.servers import PgServer
 
 
 def _cluster(acct: Account, version: str = "15.4", **extra: Any) -> RdsClient:
@@ -296,3 +299,27 @@ def test_rds_superuser_keeps_rds_password(acct: Account) -> None:
     )
     s = acct.session("prod")
     assert s.execute("SELECT pg_has_role('rds_superuser', 'rds_password', 'MEMBER')").value == "t"
+
+
+def test_a_commit_inside_a_string_starts_a_new_implicit_transaction(pg: PgServer) -> None:
+    """A COMMIT in a simple-query string ends the block; the statements after it form a new
+    implicit transaction, which a later error rolls back alone (compared with the server)."""
+    script = (
+        "BEGIN; CREATE ROLE mq1; COMMIT; CREATE ROLE mq2; SET ROLE mq1; RESET ROLE; CREATE ROLE mq1"
+    )
+    check = "SELECT rolname FROM pg_roles WHERE rolname IN ('mq1', 'mq2') ORDER BY 1"
+    with pg.connect("rdsadmin") as conn:
+        conn.autocommit = True
+        try:
+            conn.execute(script)
+        except psycopg.Error as exc:
+            real_error = exc.diag.sqlstate
+        real_rows = [tuple(row) for row in conn.execute(check).fetchall()]
+        real_user = conn.execute("SELECT current_user").fetchone()
+        conn.execute("DROP ROLE IF EXISTS mq1, mq2")
+    session = new_session(pg.major)
+    with pytest.raises(PostgresError) as caught:
+        session.execute(script)
+    assert caught.value.sqlstate == real_error == "42710"
+    assert list(session.execute(check).rows or ()) == real_rows == [("mq1",)]
+    assert (session.current_user,) == real_user

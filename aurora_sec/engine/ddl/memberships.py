@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aurora_sec.engine import membership
-from aurora_sec.engine.catalog import Grant, Role
+from aurora_sec.engine.catalog import Catalog, Grant, Role
 from aurora_sec.engine.ddl.context import ExecContext
 
 __all__ = ["add_members", "check_membership_authorization", "del_members", "grantor_for"]
@@ -19,8 +19,11 @@ __all__ = ["add_members", "check_membership_authorization", "del_members", "gran
 PG_DATABASE_OWNER = "pg_database_owner"
 
 
-def check_membership_authorization(ctx: ExecContext, role: Role, *, is_grant: bool) -> None:
-    """16+ ``check_role_membership_authorization``; up to 15 the AddRoleMems block."""
+def check_membership_authorization(
+    ctx: ExecContext, role: Role, *, is_grant: bool, grantor: int | None = None
+) -> None:
+    """16+ ``check_role_membership_authorization``; up to 15 the AddRoleMems block, where
+    ADMIN OPTION is looked for on the grantor (``GRANTED BY``, else the current user)."""
     if ctx.major >= 16:
         if role.superuser and not ctx.superuser:
             raise ctx.fail("grant.superuser" if is_grant else "revoke.superuser", name=role.name)
@@ -30,7 +33,13 @@ def check_membership_authorization(ctx: ExecContext, role: Role, *, is_grant: bo
     if role.superuser:
         if not ctx.superuser:
             raise ctx.fail("grant.superuser" if is_grant else "revoke.superuser", name=role.name)
-    elif not ctx.createrole and not ctx.is_admin(role.oid):
+    elif not ctx.createrole and not membership.is_admin(
+        ctx.catalog,
+        ctx.major,
+        ctx.current_user if grantor is None else grantor,
+        role.oid,
+        ctx.session_user,
+    ):
         raise ctx.fail("grant.admin" if is_grant else "revoke.admin", name=role.name)
 
 
@@ -87,7 +96,9 @@ def add_members(
         return
     major = ctx.major
     if not checked:
-        check_membership_authorization(ctx, role, is_grant=True)
+        check_membership_authorization(
+            ctx, role, is_grant=True, grantor=None if grantor is None else grantor.oid
+        )
     if role.name == PG_DATABASE_OWNER and major >= 14:
         raise ctx.fail("grant.database_owner_members")
     if major >= 16:
@@ -97,12 +108,15 @@ def add_members(
             raise ctx.fail("grant.set_grantor", name=grantor.name)
         grantor_oid = grantor.oid if grantor is not None else ctx.current_user
     catalog = ctx.catalog
+    if major >= 16:
+        # 16 checks every member first, then the ADMIN cycle, then writes the rows
+        for member in members:
+            _check_member(ctx, catalog, role, member)
+        if admin and grantor_oid != catalog.bootstrap_oid:
+            _check_admin_cycle(ctx, role, members, grantor_oid)
     for member in members:
-        if member.name == PG_DATABASE_OWNER and major >= 14:
-            raise ctx.fail("grant.database_owner_member_of")
-        if membership.is_member(catalog, role.oid, member.oid, superuser_counts=False):
-            # "role <granted> is a member of role <member>": the grant would close a loop.
-            raise ctx.fail("grant.loop", granted=role.name, member=member.name)
+        if major < 16:
+            _check_member(ctx, catalog, role, member)
         if major >= 16:
             existing = catalog.find_grant(role.oid, member.oid, grantor_oid)
             new_admin = existing.admin if existing is not None and admin is None else bool(admin)
@@ -150,6 +164,81 @@ def add_members(
     ctx.catalog = catalog
 
 
+def _check_member(ctx: ExecContext, catalog: Catalog, role: Role, member: Role) -> None:
+    """AddRoleMems' checks of one member: pg_database_owner, and no membership loop."""
+    if member.name == PG_DATABASE_OWNER and ctx.major >= 14:
+        raise ctx.fail("grant.database_owner_member_of")
+    if membership.is_member(catalog, role.oid, member.oid, superuser_counts=False):
+        # "role <granted> is a member of role <member>": the grant would close a loop.
+        raise ctx.fail("grant.loop", granted=role.name, member=member.name)
+
+
+def _check_admin_cycle(
+    ctx: ExecContext, role: Role, members: Sequence[Role], grantor_oid: int
+) -> None:
+    """16: ADMIN OPTION may not go back to one's own grantor. If every grant to the new
+    members (and what depends on them) were revoked, the grantor must still hold ADMIN."""
+    rows = _rows_of(ctx.catalog, role)
+    actions: dict[int, str] = {}
+    for member in members:
+        if member.oid == ctx.catalog.bootstrap_oid:
+            raise ctx.fail("grant.admin_loop")
+        for index, row in enumerate(rows):
+            if row.member == member.oid:
+                _plan_recursive_revoke(ctx, rows, actions, index, admin_only=False, cascade=True)
+    if not any(
+        index not in actions and row.member == grantor_oid and row.admin
+        for index, row in enumerate(rows)
+    ):
+        raise ctx.fail("grant.admin_loop")
+
+
+def _rows_of(catalog: Catalog, role: Role) -> list[Grant]:
+    """The pg_auth_members rows of ``role`` in the order of the (role, member, grantor)
+    index, as ``SearchSysCacheList1(AUTHMEMROLEMEM, role)`` lists them."""
+    return sorted(catalog.grants_of_role(role.oid), key=lambda g: (g.member, g.grantor))
+
+
+#: What REVOKE does to a pg_auth_members row (user.c ``RevokeRoleGrantAction``); a row
+#: without an entry is left alone.
+_DELETE, _REMOVE_ADMIN, _REMOVE_INHERIT, _REMOVE_SET = "delete", "admin", "inherit", "set"
+
+
+def _plan_recursive_revoke(
+    ctx: ExecContext,
+    rows: list[Grant],
+    actions: dict[int, str],
+    index: int,
+    *,
+    admin_only: bool,
+    cascade: bool,
+) -> None:
+    """user.c ``plan_recursive_revoke``: revoke ``rows[index]`` (or its ADMIN OPTION), and
+    with it the grants its member made with that ADMIN OPTION, if it was the member's last."""
+    action = actions.get(index)
+    if action == _DELETE or (action == _REMOVE_ADMIN and admin_only):
+        return
+    row = rows[index]
+    if not admin_only:
+        actions[index] = _DELETE
+        if not row.admin:
+            return
+    else:
+        if not row.admin:
+            return
+        actions[index] = _REMOVE_ADMIN
+    for i, other in enumerate(rows):
+        if other.member == row.member and other.admin and i not in actions:
+            return  # the member still holds ADMIN OPTION through another grant
+    for i, other in enumerate(rows):
+        if other.grantor == row.member and actions.get(i) != _DELETE:
+            if not cascade:
+                err = ctx.fail("revoke.dependent")
+                err.hint = "Use CASCADE to revoke them too."
+                raise err
+            _plan_recursive_revoke(ctx, rows, actions, i, admin_only=False, cascade=cascade)
+
+
 def del_members(
     ctx: ExecContext,
     role: Role,
@@ -158,8 +247,10 @@ def del_members(
     option_for: str | None = None,
     grantor: Role | None = None,
     checked: bool = False,
+    cascade: bool = False,
 ) -> None:
-    """REVOKE role FROM members (or only one of its options, ``option_for``)."""
+    """REVOKE role FROM members (or only one of its options, ``option_for``); from 16 the
+    grants made with a revoked ADMIN OPTION go too with CASCADE, else 2BP01."""
     if not members:
         return
     major = ctx.major
@@ -167,23 +258,39 @@ def del_members(
         check_membership_authorization(ctx, role, is_grant=False)
     catalog = ctx.catalog
     if major >= 16:
+        # DelRoleMems: plan what happens to each row of the role (plan_single_revoke, which
+        # follows the grants made with an ADMIN OPTION being revoked), then do it
         grantor_oid = grantor_for(ctx, role, grantor, is_grant=False)
         grantor_name = catalog.role(grantor_oid).name
+        rows = _rows_of(catalog, role)
+        actions: dict[int, str] = {}
         for member in members:
-            existing = catalog.find_grant(role.oid, member.oid, grantor_oid)
-            if existing is None:
+            for index, row in enumerate(rows):
+                if row.member == member.oid and row.grantor == grantor_oid:
+                    if option_for == "inherit":
+                        actions[index] = _REMOVE_INHERIT
+                    elif option_for == "set":
+                        actions[index] = _REMOVE_SET
+                    else:
+                        _plan_recursive_revoke(
+                            ctx,
+                            rows,
+                            actions,
+                            index,
+                            admin_only=option_for == "admin",
+                            cascade=cascade,
+                        )
+                    break
+            else:
                 ctx.notify(
                     "revoke.not_member", member=member.name, role=role.name, grantor=grantor_name
                 )
-                continue
-            if option_for == "admin":
-                catalog = catalog.put_grant(_with(existing, admin=False))
-            elif option_for == "inherit":
-                catalog = catalog.put_grant(_with(existing, inherit=False))
-            elif option_for == "set":
-                catalog = catalog.put_grant(_with(existing, set=False))
-            else:
-                catalog = catalog.remove_grant(existing)
+        for index, row in enumerate(rows):
+            action = actions.get(index)
+            if action == _DELETE:
+                catalog = catalog.remove_grant(row)
+            elif action is not None:
+                catalog = catalog.put_grant(_with(row, **{action: False}))
         ctx.catalog = catalog
         return
     for member in members:

@@ -8,7 +8,7 @@ the texts come from :mod:`aurora_sec.engine.messages`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from aurora_sec.engine.catalog import Grant, Role
 from aurora_sec.engine.ddl.context import ExecContext
@@ -18,7 +18,14 @@ from aurora_sec.engine.ddl.memberships import (
     del_members,
 )
 from aurora_sec.engine.ddl.password_clause import encrypt_password, parse_valid_until
-from aurora_sec.sql.statements import AlterRole, CreateRole, DropRole, RenameRole, RoleRefKind
+from aurora_sec.sql.statements import (
+    AlterRole,
+    CreateRole,
+    DropRole,
+    RenameRole,
+    RoleRef,
+    RoleRefKind,
+)
 from aurora_sec.versions import behaviour
 
 __all__ = ["alter_role", "create_role", "drop_role", "rename_role"]
@@ -106,10 +113,6 @@ def create_role(ctx: ExecContext, stmt: CreateRole) -> str:
         raise ctx.fail("role.reserved", name=stmt.name)
     if ctx.catalog.get(stmt.name) is not None:
         raise ctx.fail("role.exists", name=stmt.name)
-    in_roles = [ctx.resolve(ref) for ref in opts.in_role]
-    if not _legacy(ctx):
-        for target in in_roles:
-            check_membership_authorization(ctx, target, is_grant=True)
     valid_until = parse_valid_until(ctx, opts.valid_until) if opts.valid_until is not None else None
     password = (
         encrypt_password(ctx, stmt.name, opts.password) if opts.password is not None else None
@@ -131,7 +134,16 @@ def create_role(ctx: ExecContext, stmt: CreateRole) -> str:
         )
     )
     ctx.catalog = catalog
-    if not _legacy(ctx) and not ctx.superuser:
+    # user.c CreateRole, after inserting the row: IN ROLE (each target looked up, and from 16
+    # checked, in turn; the new role itself can be named), then 16's grants to the creator,
+    # then the ROLE and ADMIN members
+    legacy = _legacy(ctx)
+    for ref in opts.in_role:
+        target = ctx.resolve(ref)
+        if not legacy:
+            check_membership_authorization(ctx, target, is_grant=True)
+        add_members(ctx, target, [ctx.catalog.role(new.oid)], checked=not legacy)
+    if not legacy and not ctx.superuser:
         # 16+: the creator administers what it creates (grantor: the bootstrap superuser),
         # plus what createrole_self_grant asks for (grantor: the creator).
         ctx.catalog = ctx.catalog.put_grant(
@@ -160,17 +172,13 @@ def create_role(ctx: ExecContext, stmt: CreateRole) -> str:
                     set="set" in self_grant,
                 )
             )
-    for target in in_roles:
-        add_members(
-            ctx, ctx.catalog.role(target.oid), [ctx.catalog.role(new.oid)], checked=not _legacy(ctx)
-        )
-    new = ctx.catalog.role(new.oid)
-    if opts.role:
-        add_members(ctx, new, [ctx.resolve(ref) for ref in opts.role])
-    if opts.admin:
-        add_members(
-            ctx, ctx.catalog.role(new.oid), [ctx.resolve(ref) for ref in opts.admin], admin=True
-        )
+    # the ADMIN members, then the ROLE members (16 turned the order round)
+    admin_first = behaviour("create_role.members_order", ctx.major) == "admin-first"
+    for admin in (True, False) if admin_first else (False, True):
+        refs = opts.admin if admin else opts.role
+        if refs:
+            members = [ctx.resolve(ref) for ref in refs]
+            add_members(ctx, ctx.catalog.role(new.oid), members, admin=admin or None)
     return stmt.tag
 
 
@@ -293,16 +301,28 @@ def _dependencies(ctx: ExecContext, role: Role, dropping: Iterable[int]) -> list
 
 
 def drop_role(ctx: ExecContext, stmt: DropRole) -> str:
+    """user.c ``DropRole``. Up to 15 each name is looked up, checked and dropped before the
+    next (a name given twice is then missing); from 16 every name is looked up and checked
+    first, and the dependencies and drops follow (rule ``drop_role.names``)."""
     if not ctx.createrole:
         raise ctx.fail("drop.denied")
+    if behaviour("drop_role.names", ctx.major) == "one-by-one":
+        for ref in stmt.names:
+            _drop_roles(ctx, (ref,), missing_ok=stmt.missing_ok)
+    else:
+        _drop_roles(ctx, stmt.names, missing_ok=stmt.missing_ok)
+    return stmt.tag
+
+
+def _drop_roles(ctx: ExecContext, names: Sequence[RoleRef], *, missing_ok: bool) -> None:
     doomed: list[Role] = []
-    for ref in stmt.names:
+    for ref in names:
         if ref.kind is not RoleRefKind.NAME:
             raise ctx.fail("drop.special")
         assert ref.name is not None
         role = ctx.catalog.get(ref.name)
         if role is None:
-            if stmt.missing_ok:
+            if missing_ok:
                 ctx.notify("drop.skipping", name=ref.name)
                 continue
             raise ctx.fail("role.missing", name=ref.name)
@@ -324,4 +344,3 @@ def drop_role(ctx: ExecContext, stmt: DropRole) -> str:
             raise ctx.fail("drop.dependents", name=role.name, detail="\n".join(lines))
     if oids:  # DROP ROLE IF EXISTS of nothing leaves the very same catalog
         ctx.catalog = ctx.catalog.drop_roles(oids)
-    return stmt.tag
