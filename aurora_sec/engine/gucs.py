@@ -9,9 +9,11 @@ with a dot are custom placeholders anyone may set (guc.c ``find_option``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 
 import attrs
+from pglast import keywords
 
 from aurora_sec.engine.guc_numbers import (
     INT_MAX,
@@ -21,9 +23,10 @@ from aurora_sec.engine.guc_numbers import (
     show_int,
 )
 from aurora_sec.errors import PostgresError
+from aurora_sec.sql.statements import SettingChange
 from aurora_sec.versions import behaviour
 
-__all__ = ["GUCS", "LOCK_TIMEOUT", "Guc", "check_value", "display", "lookup"]
+__all__ = ["GUCS", "LOCK_TIMEOUT", "Guc", "check_value", "display", "flatten", "lookup"]
 
 Checker = Callable[[str, int], tuple[str | None, PostgresError | None]]
 
@@ -37,6 +40,11 @@ class Guc:
     default_rule: str | None = None
     #: Read from the instance's EngineConfig (the parameter group) when set there.
     from_config: bool = False
+    #: GUC_LIST_INPUT: a SET may give several values (else 22023 "takes only one argument").
+    list_input: bool = False
+    #: GUC_LIST_QUOTE: each name in a SET of this list is written as an identifier
+    #: (``quote_identifier``), as for search_path.
+    list_quote: bool = False
     checker: Checker | None = None
 
     def default_for(self, major: int) -> str:
@@ -112,7 +120,12 @@ _ENTRIES = (
         checker=_password_encryption,
     ),
     Guc(
-        "createrole_self_grant", "user", first_major=16, default="", checker=_createrole_self_grant
+        "createrole_self_grant",
+        "user",
+        first_major=16,
+        default="",
+        checker=_createrole_self_grant,
+        list_input=True,
     ),
     Guc(
         "scram_iterations",
@@ -122,7 +135,7 @@ _ENTRIES = (
         checker=_integer(IntegerParameter(1, INT_MAX)),
     ),
     Guc("work_mem", "user", default="4MB", checker=_integer(_UNIT_PARAMETERS["work_mem"])),
-    Guc("search_path", "user", default='"$user", public'),
+    Guc("search_path", "user", default='"$user", public', list_input=True, list_quote=True),
     Guc(
         "statement_timeout",
         "user",
@@ -202,3 +215,30 @@ def display(guc: Guc, value: str) -> str:
         seconds = int(value)
         return f"{seconds // 60}min" if seconds % 60 == 0 else f"{seconds}s"
     return value
+
+
+def flatten(name: str, guc: Guc | None, change: SettingChange) -> str:
+    """The value a SET stores (guc_funcs.c ``flatten_set_variable_args``): the arguments
+    joined by ``", "``, each string quoted as an identifier for a GUC_LIST_QUOTE parameter;
+    several values for any other parameter (a placeholder too) are 22023."""
+    if len(change.args) > 1 and (guc is None or not guc.list_input):
+        raise PostgresError("22023", f"SET {name} takes only one argument")
+    if guc is None or not guc.list_quote:
+        return change.value or ""
+    return ", ".join(
+        quote_identifier(arg.text) if arg.kind == "string" else arg.text for arg in change.args
+    )
+
+
+_SAFE_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+_QUOTED_KEYWORDS = frozenset(
+    keywords.RESERVED_KEYWORDS | keywords.COL_NAME_KEYWORDS | keywords.TYPE_FUNC_NAME_KEYWORDS
+)
+
+
+def quote_identifier(name: str) -> str:
+    """ruleutils.c ``quote_identifier``: ``name`` as is when it is lower case letters, digits
+    and underscores (not first a digit) and no keyword but an unreserved one, else quoted."""
+    if _SAFE_IDENTIFIER.fullmatch(name) and name not in _QUOTED_KEYWORDS:
+        return name
+    return '"' + name.replace('"', '""') + '"'

@@ -185,6 +185,9 @@ MESSAGES: Mapping[str, tuple[Entry, ...]] = {
             'Only roles with the CREATEROLE attribute and the ADMIN option on role "{name}" may alter this role.',
         ),
     ),
+    # aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_DATABASE): ALTER ROLE ALL IN DATABASE d needs
+    # the privileges of d's owner (the bootstrap superuser here: only superusers have them)
+    "set.database_owner": ((10, "42501", "must be owner of database {name}", None),),
     "set.globally": (
         (10, "42501", "must be superuser to alter settings globally", None),
         (

@@ -123,6 +123,21 @@ def _call(ctx: ExecContext, call: st.FunctionCall, env: Mapping[str, Any]) -> Va
 # --------------------------------------------------------------------- catalog reads ----
 
 
+def _array_text(items: list[str]) -> str:
+    """A text[] as ``array_out`` prints it: an element is double-quoted (with ``\\`` before
+    ``"`` and ``\\``) when it is empty, spelled NULL, or holds a brace, comma, quote,
+    backslash or white space."""
+    out = []
+    for item in items:
+        if item == "" or item.upper() == "NULL" or any(c in item for c in _ARRAY_SPECIAL):
+            item = '"' + item.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        out.append(item)
+    return "{" + ",".join(out) + "}"
+
+
+_ARRAY_SPECIAL = frozenset('{},"\\ \t\n\r\v\f')
+
+
 def _role_row(catalog: Catalog, role: Role, *, secret: bool) -> dict[str, Value]:
     password: Value = None
     if role.password is not None:
@@ -143,7 +158,7 @@ def _role_row(catalog: Catalog, role: Role, *, secret: bool) -> dict[str, Value]
         "rolpassword": password,
         "rolvaliduntil": role.valid_until,
         "rolbypassrls": role.bypassrls,
-        "rolconfig": ("{" + ",".join(config) + "}") if config else None,
+        "rolconfig": _array_text(config) if config else None,
     }
 
 

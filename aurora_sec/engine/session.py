@@ -1058,6 +1058,8 @@ class Session:
         if change.kind == "multi":
             return stmt.tag  # SET TRANSACTION ...: no security effect
         guc = gucs.lookup(name, self.major)
+        # ExtractSetVariableArgs comes before set_config_option looks the name up
+        value = gucs.flatten(name, guc, change) if change.kind == "value" else ""
         if guc is None and "." not in name:
             raise error("guc.unknown", self.major, name=name)
         if guc is not None:
@@ -1071,7 +1073,6 @@ class Session:
             self._remember_local_guc(stmt, name)
             self._gucs = {k: v for k, v in self._gucs.items() if k != name}
             return stmt.tag
-        value = change.value or ""
         if guc is not None:
             value, err = gucs.check_value(guc, value, self.major)
             if err is not None:

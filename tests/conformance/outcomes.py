@@ -15,12 +15,25 @@ __all__ = ["outcome_record", "text_value"]
 
 
 def text_value(value: Any) -> str | None:
-    """A value as PostgreSQL's text output shows it (booleans as t/f)."""
+    """A value as PostgreSQL's text output shows it (booleans as t/f, arrays as ``{a,b}``)."""
     if value is None:
         return None
     if isinstance(value, bool):
         return "t" if value else "f"
+    if isinstance(value, list):
+        return "{" + ",".join(_array_element(v) for v in value) + "}"
     return str(value)
+
+
+def _array_element(value: Any) -> str:
+    """array_out's quoting of one element: NULL bare; quoted when empty, spelled NULL, or
+    holding a brace, comma, quote, backslash or blank."""
+    text = text_value(value)
+    if text is None:
+        return "NULL"
+    if text == "" or text.upper() == "NULL" or any(c in text for c in '{},"\\ \t\n\r\v\f'):
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return text
 
 
 def outcome_record(outcome: Outcome) -> dict[str, Any]:

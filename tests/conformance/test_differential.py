@@ -3,10 +3,10 @@
 Hypothesis draws a role of the conformance world (``corpus.WORLD``) and a short script of role
 statements over a small pool of names (existing roles, new ones, one that never exists):
 CREATE/ALTER/RENAME/DROP ROLE with random options, GRANT/REVOKE with ADMIN and GRANTED BY,
-SET/RESET ROLE and ``pg_has_role``. Each script runs, as a conformance case does, on the real
+ALTER ROLE ... SET/RESET, SET/RESET ROLE and ``pg_has_role``. Each script runs, as a conformance case does, on the real
 PostgreSQL 15 and 16 the suite starts (``tests/oracle/servers.run_case``) and on the emulator
 (``emulated.emulated_case``); every outcome (tag or error with DETAIL/HINT, notices, rows)
-must be equal. The scripts stay inside stock PostgreSQL's behaviour: no name of Aurora's own
+must be equal, and so must three reads of the catalogs after the script. The scripts stay inside stock PostgreSQL's behaviour: no name of Aurora's own
 roles (rdsadmin, rds_*), whose rules differ from stock PostgreSQL on purpose (those are tested
 against their sources in tests/engine/test_session.py).
 
@@ -136,6 +136,28 @@ _statement = st.one_of(
         st.sampled_from(NEW),
         _options,
     ),
+    st.builds(
+        lambda n, db, change: f"ALTER ROLE {n}{db} {change}",
+        st.sampled_from([*NAMES, "ALL", "CURRENT_USER"]),
+        st.sampled_from(["", "", " IN DATABASE postgres", " IN DATABASE nosuchdb"]),
+        st.sampled_from(
+            [
+                "SET work_mem = 64",
+                "SET work_mem = '1MB'",
+                "SET work_mem = 'bogus'",
+                "SET search_path = 'a b', c, public",
+                "SET log_statement = 'all'",
+                "SET custom.x = 1",
+                "SET nosuch_param = 1",
+                "SET work_mem = 1, 2",
+                "SET statement_timeout TO DEFAULT",
+                "RESET work_mem",
+                "RESET custom.x",
+                "RESET log_statement",
+                "RESET ALL",
+            ]
+        ),
+    ),
     st.builds(lambda n: f"SET ROLE {n}", st.sampled_from([*NAMES, "NONE"])),
     st.just("RESET ROLE"),
     st.just("SELECT current_user, session_user"),
@@ -149,7 +171,20 @@ _statement = st.one_of(
 _script = st.lists(_statement, min_size=1, max_size=8)
 
 
-def _check(pg: PgServer, role: str, statements: list[str]) -> None:
+#: Read after every script: the attributes and settings of every role a script may touch, and how many
+#: memberships (and ADMIN OPTIONs) there are (pg_auth_members holds oids, which differ).
+_PROBES = [
+    "SELECT rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin,"
+    " rolreplication, rolconnlimit, rolbypassrls, rolconfig FROM pg_roles WHERE rolname IN ("
+    + ", ".join(f"'{name}'" for name in EXISTING + NEW)
+    + ") ORDER BY rolname",
+    "SELECT count(*) FROM pg_auth_members",
+    "SELECT count(*) FROM pg_auth_members WHERE admin_option = true",
+]
+
+
+def _check(pg: PgServer, role: str, script: list[str]) -> None:
+    statements = script + _PROBES
     real = [outcome_record(o) for o in run_case(pg, WORLD, role, statements)]
     emulated: list[Any] = emulated_case(pg.major, list(WORLD), role, statements)
     for statement, want, got in zip(statements, real, emulated, strict=True):
