@@ -13,12 +13,14 @@ Anything else raises :class:`~aurora_sec.aws.rds.errors.UnsupportedByEmulator`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import pglast
 from pglast import ast
 from pglast.enums import A_Expr_Kind, BoolExprType, NullTestType, SortByDir
+from pglast.parser import parse_sql_json
 
 from aurora_sec.aws.rds.errors import UnsupportedByEmulator
 from aurora_sec.engine import membership
@@ -205,6 +207,24 @@ def _relation_rows(ctx: ExecContext, relation: str) -> list[dict[str, Value]]:
     raise UnsupportedByEmulator(f"SELECT from {relation} is not emulated")
 
 
+def _sort_target(stmt: st.SelectFunctions, index: int, node: Any, targets: Any) -> Any:
+    """The ``index``-th ORDER BY item; an integer constant names an output column by its
+    position (42P10 when there is no such column)."""
+    if _is(node, "A_Const") and _is(node.val, "Integer"):
+        position = node.val.ival
+        if not 1 <= position <= len(targets):
+            # pglast's AST keeps no location for a constant: read it from the parse tree
+            tree = json.loads(parse_sql_json(stmt.text))
+            item = tree["stmts"][0]["stmt"]["SelectStmt"]["sortClause"][index]["SortBy"]
+            raise PostgresError(
+                "42P10",
+                f"ORDER BY position {position} is not in select list",
+                position=stmt.position + item["node"]["A_Const"]["location"] + 1,
+            )
+        return targets[position - 1].val
+    return node
+
+
 def _column(node: Any) -> str:
     fields: Any = node.fields or ()
     last = fields[-1]
@@ -320,8 +340,9 @@ def _catalog_select(
         where = _compile(select.whereClause)
         rows = [row for row in rows if where(row)]
     if select.sortClause:
-        for sort in reversed(select.sortClause):
-            key = _compile(sort.node)
+        for index in reversed(range(len(select.sortClause))):
+            sort = select.sortClause[index]
+            key = _compile(_sort_target(stmt, index, sort.node, select.targetList or ()))
             reverse = sort.sortby_dir == SortByDir.SORTBY_DESC
             rows.sort(key=_sort_key(key), reverse=reverse)
     columns: list[str] = []

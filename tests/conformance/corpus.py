@@ -568,6 +568,18 @@ CASES: list[Case] = [
         ],
     ),
     _case(
+        "select-order-by-position",
+        "catalog reads (ORDER BY an output column's position)",
+        "plain",
+        [
+            "SELECT rolname, rolsuper FROM pg_roles WHERE rolname IN ('cr', 'target', 'plain') ORDER BY 1",
+            "SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname IN ('cr', 'target', 'plain')"
+            " ORDER BY 2 DESC, 1",
+            "SELECT rolname FROM pg_roles WHERE rolname IN ('cr') ORDER BY 3",
+            "SELECT rolname FROM pg_roles WHERE rolname IN ('cr') ORDER BY rolname, 0",
+        ],
+    ),
+    _case(
         "grantor-lookup",
         "1.6 (GRANTED BY is looked up first; up to 15 ADMIN is looked for on the grantor)",
         "plain",

@@ -10,7 +10,7 @@ must be equal, and so must three reads of the catalogs after the script. The scr
 roles (rdsadmin, rds_*), whose rules differ from stock PostgreSQL on purpose (those are tested
 against their sources in tests/engine/test_session.py).
 
-The examples are derandomized, so CI replays the same scripts every run;
+The examples are derandomized, so CI replays the same 200 scripts per major every run;
 ``AURORA_DIFFERENTIAL_EXAMPLES`` sets how many, and ``AURORA_DIFFERENTIAL_RANDOM=1`` draws new
 ones each run (to explore further; a failure found that way is then pinned with ``@example``).
 """
@@ -28,7 +28,7 @@ from tests.conformance.emulated import emulated_case
 from tests.conformance.outcomes import outcome_record
 from tests.oracle.servers import PgServer, run_case
 
-EXAMPLES = int(os.environ.get("AURORA_DIFFERENTIAL_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("AURORA_DIFFERENTIAL_EXAMPLES", "200"))
 DERANDOMIZE = not os.environ.get("AURORA_DIFFERENTIAL_RANDOM")
 
 #: Who runs the script: a CREATEROLE user, a plain user, a superuser, a member of a CREATEROLE
@@ -53,7 +53,12 @@ EXISTING = [
 NEW = ["d1", "d2"]
 NAMES = EXISTING + NEW + ["nosuch", "public"]
 
-_name = st.sampled_from(NAMES)
+#: A name as a script may spell it: plain, or quoted (the same role, or, in capitals, none).
+_name = st.one_of(
+    st.sampled_from(NAMES),
+    st.sampled_from(NAMES).map(lambda n: f'"{n}"'),
+    st.sampled_from(['"Target"', "TARGET", '"D1"']),
+)
 _names = st.lists(_name, min_size=1, max_size=2).map(", ".join)
 _spec = st.sampled_from([*NAMES, "CURRENT_USER", "SESSION_USER"])
 
@@ -75,8 +80,21 @@ _FLAGS = [
 ]
 _option = st.one_of(
     st.sampled_from(_FLAGS),
-    st.sampled_from(["CONNECTION LIMIT 3", "CONNECTION LIMIT -1"]),
-    st.sampled_from(["PASSWORD 'pw1'", "PASSWORD NULL", "VALID UNTIL 'infinity'"]),
+    st.sampled_from(["CONNECTION LIMIT 3", "CONNECTION LIMIT -1", "CONNECTION LIMIT -2"]),
+    st.sampled_from(
+        [
+            "PASSWORD 'pw1'",
+            "ENCRYPTED PASSWORD 'pw2'",
+            "PASSWORD ''",
+            "PASSWORD NULL",
+            "PASSWORD 'md5c9f8c4b4b37d8a1f4d1b04a1b5e2f3a4'",
+            "PASSWORD 'md5' ",
+            "VALID UNTIL 'infinity'",
+            "VALID UNTIL '2030-01-01 12:00:00+02'",
+            "VALID UNTIL '2030-13-01'",
+            "VALID UNTIL 'garbage'",
+        ]
+    ),
 )
 _create_option = st.one_of(
     _option,
@@ -159,6 +177,13 @@ _statement = st.one_of(
         ),
     ),
     st.builds(lambda n: f"SET ROLE {n}", st.sampled_from([*NAMES, "NONE"])),
+    st.sampled_from(
+        [
+            "SET password_encryption = 'md5'",
+            "SET password_encryption = 'scram-sha-256'",
+            "RESET password_encryption",
+        ]
+    ),
     st.just("RESET ROLE"),
     st.just("SELECT current_user, session_user"),
     st.builds(
@@ -178,6 +203,8 @@ _PROBES = [
     " rolreplication, rolconnlimit, rolbypassrls, rolconfig FROM pg_roles WHERE rolname IN ("
     + ", ".join(f"'{name}'" for name in EXISTING + NEW)
     + ") ORDER BY rolname",
+    "SELECT rolname, rolvaliduntil IS NULL, left(rolpassword, 3) FROM pg_authid"
+    " WHERE rolname IN (" + ", ".join(f"'{name}'" for name in EXISTING + NEW) + ") ORDER BY 1",
     "SELECT count(*) FROM pg_auth_members",
     "SELECT count(*) FROM pg_auth_members WHERE admin_option = true",
 ]
