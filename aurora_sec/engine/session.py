@@ -35,6 +35,7 @@ from aurora_sec.engine.ddl.context import ExecContext
 from aurora_sec.engine.ddl.memberships import add_members, del_members
 from aurora_sec.engine.ddl.role_settings import alter_role_set
 from aurora_sec.engine.ddl.roles import alter_role, create_role, drop_role, rename_role
+from aurora_sec.engine.dynamic_sql import execute_text
 from aurora_sec.engine.guc_numbers import parse_int
 from aurora_sec.engine.locks import (
     Holder,
@@ -1134,14 +1135,40 @@ class Session:
             raise PostgresError(
                 "0A000", f'language "{stmt.language}" does not support inline code execution'
             )
-        if stmt.dynamic or not stmt.linear:
+        if not stmt.linear or any(d.construct != "EXECUTE" for d in stmt.dynamic):
             raise UnsupportedByEmulator(
-                "a DO block with dynamic EXECUTE or control flow is not emulated; its literal "
-                "statements are classified (aurora_sec.classify)"
+                "a DO block with control flow is not emulated; its literal statements are "
+                "classified (aurora_sec.classify)"
             )
-        for inner in stmt.statements:
-            self._run(inner, notices)
+        if not stmt.dynamic:
+            for inner in stmt.statements:
+                self._run(inner, notices)
+            return stmt.tag
+        for kind, index in stmt.steps:
+            if kind == "sql":
+                self._run(stmt.statements[index], notices)
+            else:
+                self._execute_dynamic(stmt.dynamic[index], notices)
         return stmt.tag
+
+    def _execute_dynamic(self, dynamic: st.DynamicSql, notices: list[st.ServerMessage]) -> None:
+        """A DO block's ``EXECUTE expr``: the text is computed now, then classified and run as
+        any statement is. Its errors carry no position in the DO's own text (the server
+        reports it as an internal query)."""
+        text = execute_text(dynamic.expression)
+        try:
+            statements = classify_major(text, self.major)
+            for inner in statements:
+                if isinstance(inner, st.TransactionControl):
+                    # pl_exec.c exec_stmt_dynexecute
+                    raise PostgresError(
+                        "0A000", "EXECUTE of transaction commands is not implemented"
+                    )
+            for inner in statements:
+                self._run(inner, notices)
+        except PostgresError as err:
+            err.position = None
+            raise
 
 
 def _role_lock_held(holder: Holder, wanted: RoleLock) -> Callable[[], bool]:

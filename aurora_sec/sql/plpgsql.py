@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import pglast
 from pglast import parser as pg_parser
@@ -142,6 +142,7 @@ def build_do_block(
     statements: list[st.Statement] = []
     lines: list[int] = []
     dynamic: list[st.DynamicSql] = []
+    steps: list[tuple[Literal["sql", "dynamic"], int]] = []
     masks: list[tuple[int, int, str]] = []  # (start, end) in body, replacement
     consumed: set[int] = set()
     cursor = 0
@@ -179,6 +180,7 @@ def build_do_block(
                 )
             return False
         for statement in inner:
+            steps.append(("sql", len(statements)))
             statements.append(statement)
             lines.append(lineno)
             if statement.redacted != statement.text and offset >= 0 and search is None:
@@ -198,6 +200,7 @@ def build_do_block(
     def add_dynamic(expr: str, lineno: int, construct: str) -> None:
         offset = locate(expr)
         redacted = mask_literals(expr, offset) if "password" in expr.lower() else expr
+        steps.append(("dynamic", len(dynamic)))
         dynamic.append(st.DynamicSql(expr, redacted, lineno, construct))
 
     for item in _walk(tree):
@@ -212,6 +215,7 @@ def build_do_block(
             except PostgresError:
                 continue
             if inner and isinstance(inner[0], st.SelectFunctions) and inner[0].calls:
+                steps.append(("sql", len(statements)))
                 statements.append(inner[0])
                 lines.append(0)
             continue
@@ -278,6 +282,7 @@ def build_do_block(
         statement_lines=tuple(lines),
         dynamic=tuple(dynamic),
         linear=_is_linear(tree),
+        steps=tuple(steps),
         precheck=precheck,
         **common,
     )

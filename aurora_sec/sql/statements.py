@@ -823,6 +823,9 @@ class DoBlock(Statement):
     statement_lines: tuple[int, ...] = ()
     dynamic: tuple[DynamicSql, ...] = ()
     linear: bool = True
+    #: The body's order of ``statements`` (``("sql", i)``) and ``dynamic`` (``("dynamic",
+    #: j)``) items, for running a linear body that has both.
+    steps: tuple[tuple[Literal["sql", "dynamic"], int], ...] = ()
 
     @property
     def affects_password(self) -> bool:

@@ -580,6 +580,23 @@ CASES: list[Case] = [
         ],
     ),
     _case(
+        "do-execute",
+        "DO blocks: EXECUTE of a computed text runs as any statement",
+        "cr",
+        [
+            "DO $$BEGIN EXECUTE 'CREATE ROLE ' || 'd1'; END$$",
+            "DO $$BEGIN EXECUTE format('GRANT %I TO %I', 'd1', 'plain'); END$$",
+            "DO $$BEGIN EXECUTE 'GRANT d1 TO ' || quote_ident('target'); END$$",
+            "DO $$BEGIN EXECUTE 'DROP ROLE ' || 'nosuch'; END$$",
+            "DO $$BEGIN EXECUTE 'CREATE ROLE ' || NULL; END$$",
+            "DO $$BEGIN EXECUTE 'CREATE ROL ' || 'x'; END$$",
+            "DO $$BEGIN EXECUTE 'COMMIT' || ''; END$$",
+            "DO $$BEGIN CREATE ROLE d2; EXECUTE 'ALTER ROLE d2 ' || 'LOGIN'; GRANT d2 TO plain; END$$",
+            "SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname IN ('d1', 'd2') ORDER BY 1",
+            "SELECT pg_has_role('plain', 'd1', 'MEMBER'), pg_has_role('target', 'd1', 'MEMBER')",
+        ],
+    ),
+    _case(
         "grantor-lookup",
         "1.6 (GRANTED BY is looked up first; up to 15 ADMIN is looked for on the grantor)",
         "plain",

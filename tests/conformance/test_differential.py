@@ -3,7 +3,8 @@
 Hypothesis draws a role of the conformance world (``corpus.WORLD``) and a short script of role
 statements over a small pool of names (existing roles, new ones, one that never exists):
 CREATE/ALTER/RENAME/DROP ROLE with random options, GRANT/REVOKE with ADMIN and GRANTED BY,
-ALTER ROLE ... SET/RESET, SET/RESET ROLE and ``pg_has_role``. Each script runs, as a conformance case does, on the real
+ALTER ROLE ... SET/RESET, DO blocks (with EXECUTE of computed text), SET/RESET ROLE and
+``pg_has_role``. Each script runs, as a conformance case does, on the real
 PostgreSQL 15 and 16 the suite starts (``tests/oracle/servers.run_case``) and on the emulator
 (``emulated.emulated_case``); every outcome (tag or error with DETAIL/HINT, notices, rows)
 must be equal, and so must three reads of the catalogs after the script. The scripts stay inside stock PostgreSQL's behaviour: no name of Aurora's own
@@ -182,6 +183,16 @@ _statement = st.one_of(
             "SET password_encryption = 'md5'",
             "SET password_encryption = 'scram-sha-256'",
             "RESET password_encryption",
+            "SET createrole_self_grant = 'set, inherit'",
+            "SET createrole_self_grant = 'inherit'",
+            "SET createrole_self_grant = 'bogus'",
+            "RESET createrole_self_grant",
+            "DO $$BEGIN CREATE ROLE d1 LOGIN; END$$",
+            "DO $$BEGIN GRANT grp TO d2; END$$",
+            "DO $$BEGIN EXECUTE 'DROP ROLE ' || 'd1'; END$$",
+            "DO $$BEGIN EXECUTE format('GRANT %I TO %I', 'grp2', 'd1'); END$$",
+            "DO $$BEGIN CREATE ROLE d2; EXECUTE 'ALTER ROLE d2 ' || 'CREATEDB'; END$$",
+            "DO $$BEGIN EXECUTE 'CREATE ROLE ' || quote_ident('D1'); END$$",
         ]
     ),
     st.just("RESET ROLE"),
