@@ -262,6 +262,22 @@ def del_members(
         # follows the grants made with an ADMIN OPTION being revoked), then do it
         grantor_oid = grantor_for(ctx, role, grantor, is_grant=False)
         grantor_name = catalog.role(grantor_oid).name
+        found = [catalog.find_grant(role.oid, m.oid, grantor_oid) for m in members]
+        if option_for is None and not any(g is not None and g.admin for g in found):
+            # the common REVOKE: no row revoked carries ADMIN OPTION, so no other grant can
+            # depend on it and planning over all the role's rows would only find the deletes
+            for member, row in zip(members, found, strict=True):
+                if row is None:
+                    ctx.notify(
+                        "revoke.not_member",
+                        member=member.name,
+                        role=role.name,
+                        grantor=grantor_name,
+                    )
+                else:
+                    catalog = catalog.remove_grant(row)
+            ctx.catalog = catalog
+            return
         rows = _rows_of(catalog, role)
         actions: dict[int, str] = {}
         for member in members:
