@@ -52,7 +52,7 @@ EXISTING = [
     "pg_monitor",
 ]
 NEW = ["d1", "d2"]
-NAMES = EXISTING + NEW + ["nosuch", "public"]
+NAMES = EXISTING + NEW + ["nosuch", "public", "pg_new", "none"]
 
 #: A name as a script may spell it: plain, or quoted (the same role, or, in capitals, none).
 _name = st.one_of(
@@ -107,8 +107,19 @@ _options = st.lists(_option, max_size=3).map(" ".join)
 _create_options = st.lists(_create_option, max_size=3).map(" ".join)
 
 _statement = st.one_of(
-    st.builds(lambda n, o: f"CREATE ROLE {n} {o}".rstrip(), st.sampled_from(NEW), _create_options),
-    st.builds(lambda n, o: f"ALTER ROLE {n} {o}".rstrip(), _spec, _options),
+    st.builds(
+        lambda n, w, o: f"CREATE ROLE {n}{w} {o}".rstrip(),
+        st.sampled_from([*NEW, "pg_new", "public", "none"]),
+        st.sampled_from(["", " WITH"]),
+        _create_options,
+    ),
+    st.builds(
+        lambda kind, n, w, o: f"ALTER {kind} {n}{w} {o}".rstrip(),
+        st.sampled_from(["ROLE", "ROLE", "USER"]),
+        _spec,
+        st.sampled_from(["", " WITH"]),
+        _options,
+    ),
     st.builds(lambda a, b: f"ALTER ROLE {a} RENAME TO {b}", _name, st.sampled_from(NEW + EXISTING)),
     st.builds(lambda e, n: f"DROP ROLE {'IF EXISTS ' if e else ''}{n}", st.booleans(), _names),
     st.builds(
