@@ -302,9 +302,21 @@ class Catalog:
     @property
     def grants(self) -> tuple[Grant, ...]:
         """Every ``pg_auth_members`` row, in the order a scan of the table returns them."""
-        rows = [row for positioned in self._by_role.values() for row in positioned.values()]
+        return tuple(self._in_heap_order(None))
+
+    def grants_by_grantor(self, grantor: int) -> list[Grant]:
+        """The rows ``grantor`` granted, in :attr:`grants` order (only those are sorted)."""
+        return self._in_heap_order(grantor)
+
+    def _in_heap_order(self, grantor: int | None) -> list[Grant]:
+        rows = [
+            row
+            for positioned in self._by_role.values()
+            for row in positioned.values()
+            if grantor is None or row[1].grantor == grantor
+        ]
         rows.sort(key=_position)
-        return tuple(grant for _, grant in rows)
+        return [grant for _, grant in rows]
 
     def _all_grants(self) -> Iterator[Grant]:
         """Every row, in no particular order (cheaper than :attr:`grants`)."""

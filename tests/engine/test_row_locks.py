@@ -371,18 +371,25 @@ def real_sides(pg15: PgServer, pg16: PgServer) -> dict[int, Real]:
     return {15: Real(pg15), 16: Real(pg16)}
 
 
+def _on_both(
+    real_sides: dict[int, Real], major: int, scenario: Callable[[Side], list[Any]]
+) -> tuple[list[Any], list[Any]]:
+    """``scenario`` on the real server (then put back as it was) and on the emulator."""
+    real = real_sides[major]
+    try:
+        want = scenario(real)
+    finally:
+        real.reset()
+    return want, scenario(Emulated(major))
+
+
 @pytest.mark.parametrize(("major", "name", "end", "in_block"), list(_runs()))
 def test_the_second_writer_waits_as_on_postgres(
     real_sides: dict[int, Real], major: int, name: str, end: str, in_block: bool
 ) -> None:
     case = CASES[name]
     steps = {**ENDS, **MORE_ENDS}[end]
-    real = real_sides[major]
-    try:
-        want = _interleave(real, case, steps, in_block)
-    finally:
-        real.reset()
-    have = _interleave(Emulated(major), case, steps, in_block)
+    want, have = _on_both(real_sides, major, lambda side: _interleave(side, case, steps, in_block))
     assert have == want
 
 
@@ -432,12 +439,7 @@ def _deadlock(side: Side) -> list[Any]:
 def test_a_deadlock_fails_the_first_waiter_and_the_other_goes_on(
     real_sides: dict[int, Real], major: int
 ) -> None:
-    real = real_sides[major]
-    try:
-        want = _deadlock(real)
-    finally:
-        real.reset()
-    have = _deadlock(Emulated(major))
+    want, have = _on_both(real_sides, major, _deadlock)
     assert have == want
     assert want[5][:3] == ("error", "40P01", "deadlock detected")  # the case is the case
 
@@ -466,12 +468,7 @@ def _lock_timeout(side: Side) -> list[Any]:
 
 @pytest.mark.parametrize("major", [15, 16])
 def test_lock_timeout_ends_a_wait(real_sides: dict[int, Real], major: int) -> None:
-    real = real_sides[major]
-    try:
-        want = _lock_timeout(real)
-    finally:
-        real.reset()
-    have = _lock_timeout(Emulated(major))
+    want, have = _on_both(real_sides, major, _lock_timeout)
     assert have == want
     assert want[4][:3] == ("error", "55P03", "canceling statement due to lock timeout")
 

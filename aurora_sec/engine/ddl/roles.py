@@ -172,13 +172,14 @@ def create_role(ctx: ExecContext, stmt: CreateRole) -> str:
                     set="set" in self_grant,
                 )
             )
-    # the ADMIN members, then the ROLE members (16 turned the order round)
-    admin_first = behaviour("create_role.members_order", ctx.major) == "admin-first"
-    for admin in (True, False) if admin_first else (False, True):
-        refs = opts.admin if admin else opts.role
-        if refs:
-            members = [ctx.resolve(ref) for ref in refs]
-            add_members(ctx, ctx.catalog.role(new.oid), members, admin=admin or None)
+    if opts.role or opts.admin:
+        # the ADMIN members, then the ROLE members (16 turned the order round)
+        admin_first = behaviour("create_role.members_order", ctx.major) == "admin-first"
+        for admin in (True, False) if admin_first else (False, True):
+            refs = opts.admin if admin else opts.role
+            if refs:
+                members = [ctx.resolve(ref) for ref in refs]
+                add_members(ctx, ctx.catalog.role(new.oid), members, admin=admin or None)
     return stmt.tag
 
 
@@ -292,8 +293,8 @@ def _dependencies(ctx: ExecContext, role: Role, dropping: Iterable[int]) -> list
             lines.append(f"privileges for table {table.name}")
     if ctx.major >= 16:
         gone = set(dropping)
-        for grant in ctx.catalog.grants:
-            if grant.grantor == role.oid and grant.role not in gone and grant.member not in gone:
+        for grant in ctx.catalog.grants_by_grantor(role.oid):
+            if grant.role not in gone and grant.member not in gone:
                 member = ctx.catalog.role(grant.member).name
                 granted = ctx.catalog.role(grant.role).name
                 lines.append(f"privileges for membership of role {member} in role {granted}")
