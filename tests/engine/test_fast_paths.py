@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
 import pytest
 
 from aurora_sec.engine.catalog import Catalog, Role
@@ -113,9 +112,8 @@ def test_catalog_copy_keeps_every_slot() -> None:
         assert getattr(copy, name) is getattr(catalog, name), name
 
 
-def test_role_replaced_is_attrs_evolve() -> None:
+def test_role_replaced_is_namedtuple_replace() -> None:
     role = Role(16400, "r", login=True, password=StoredPassword("md5", secret="md5" + "0" * 32))
-    fields = attrs.fields(Role)
     changes: dict[str, Any] = {
         "name": "s",
         "superuser": True,
@@ -129,11 +127,23 @@ def test_role_replaced_is_attrs_evolve() -> None:
         "password": None,
         "valid_until": "infinity",
     }
-    assert {f.name for f in fields} == {"oid", *changes}
+    assert set(Role._fields) == {"oid", *changes}
     assert role.replaced() == role
     for name, value in changes.items():
-        assert role.replaced(**{name: value}) == attrs.evolve(role, **{name: value})
-    assert role.replaced(**changes) == attrs.evolve(role, **changes)
+        assert role.replaced(**{name: value}) == role._replace(**{name: value})
+    assert role.replaced(**changes) == role._replace(**changes)
+    assert type(role.replaced(**changes)) is Role
+    secret = StoredPassword("md5", secret="md5" + "1" * 32)
+    assert role.with_secret(secret, "infinity") == role._replace(
+        password=secret, valid_until="infinity"
+    )
+    assert type(role.with_secret(None, None)) is Role
+
+
+def test_role_repr_leaves_out_the_password() -> None:
+    role = Role(16400, "r", password=StoredPassword("md5", secret="md5" + "0" * 32))
+    assert "password" not in repr(role) and "md5" not in repr(role)
+    assert repr(role).startswith("Role(oid=16400, name='r', ")
 
 
 def test_select_memo_follows_identity_and_catalog() -> None:

@@ -17,7 +17,6 @@ import itertools
 import threading
 from typing import Any
 
-import attrs
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -177,13 +176,13 @@ def _apply(cat: Catalog, op: tuple[Any, ...]) -> Catalog | None:
         if old is None:
             return None
         if kind == "inherit":
-            return cat.replace_role(attrs.evolve(old, inherit=not old.inherit))
+            return cat.replace_role(old.replaced(inherit=not old.inherit))
         if kind == "superuser":
-            return cat.replace_role(attrs.evolve(old, superuser=not old.superuser))
+            return cat.replace_role(old.replaced(superuser=not old.superuser))
         new_name = f"r{op[2] % SLOTS}"
         if cat.get(new_name) is not None:
             return None
-        return cat.replace_role(attrs.evolve(old, name=new_name))
+        return cat.replace_role(old.replaced(name=new_name))
     if kind == "drop":
         return cat.drop_roles(_oid_of(cat, s) for s in op[1])
     if kind == "grant":
@@ -367,7 +366,7 @@ def test_a_grant_revoke_or_noinherit_is_seen_after_the_closure_was_memoised() ->
     assert not membership.is_member(revoked, c0, c3)
     assert membership.is_member(granted, c0, c3)
     assert membership.has_privs(granted, 15, c0, c3)
-    noinherit = granted.replace_role(attrs.evolve(granted.role(c1), inherit=False))
+    noinherit = granted.replace_role(granted.role(c1).replaced(inherit=False))
     assert not membership.has_privs(noinherit, 15, c0, c3)  # up to 15 the role's flag counts
     assert membership.has_privs(noinherit, 16, c0, c3)  # from 16 the grants' options
     assert membership.has_privs(granted, 15, c0, c3)
@@ -379,7 +378,7 @@ def test_a_grant_revoke_or_noinherit_is_seen_after_the_closure_was_memoised() ->
 def test_a_rename_keeps_the_answers_keyed_by_oid() -> None:
     cat, (c0, _c1, c2) = _chain(3)
     assert membership.is_member(cat, c0, c2)
-    renamed = cat.replace_role(attrs.evolve(cat.role(c2), name="top"))
+    renamed = cat.replace_role(cat.role(c2).replaced(name="top"))
     assert membership.is_member(renamed, c0, c2)
     assert renamed.get("top") is not None and renamed.get("top") == renamed.role(c2)
 
@@ -408,7 +407,7 @@ def test_a_closure_is_handed_on_across_changes_that_do_not_reach_it() -> None:
     assert membership.is_member(cat, c0, c2)
     known = membership.reachable(cat, c0)
     # another role's change (c3 is outside the chain), and a new role: handed on
-    later, _ = cat.replace_role(attrs.evolve(cat.role(c3), inherit=False)).add_role(Role(0, "x"))
+    later, _ = cat.replace_role(cat.role(c3).replaced(inherit=False)).add_role(Role(0, "x"))
     assert membership.reachable(later, c0) is known
     # a grant whose member is in the closure: walked again, and the new answer is right
     grown = later.put_grant(Grant(c3, c1, 10))

@@ -629,7 +629,7 @@ class RdsBackend:
                             draw,
                         )
                         database.commit(
-                            catalog.replace_role(evolve(master, password=stored)).with_salts_drawn(
+                            catalog.replace_role(master.replaced(password=stored)).with_salts_drawn(
                                 draw + 1
                             )
                         )
