@@ -78,9 +78,13 @@ class Role(NamedTuple):
             ),
         )
 
+    def same_but_secret(self, other: Role) -> bool:
+        """Equal but for ``password`` and ``valid_until`` (the last two fields)."""
+        return self[:10] == other[:10]
+
     def with_secret(self, password: StoredPassword | None, valid_until: str | None) -> Role:
         """A copy with a new ``rolpassword`` and ``rolvaliduntil`` (ALTER ROLE ... PASSWORD)."""
-        return _new_row(Role, (*self[:10], password, valid_until))
+        return _new_row(Role, self[:10] + (password, valid_until))  # noqa: RUF005 (faster)
 
     @property
     def predefined(self) -> bool:
@@ -207,6 +211,7 @@ class Catalog:
         "_grant_seq",
         "_roles",
         "bootstrap_oid",
+        "checks_epoch",
         "databases",
         "extensions",
         "membership_memo",
@@ -250,6 +255,12 @@ class Catalog:
         #: membership.py's memo of membership closures, valid while ``_roles`` and
         #: ``_by_member`` are the maps it records (a change replaces them); not part of the value.
         self.membership_memo: Any = None
+        #: Everything but the roles' passwords, VALID UNTIL and the salt count, as an identity:
+        #: a change made through :meth:`_copy` gets a new one, a change of only those keeps it
+        #: (:meth:`replace_role`, :meth:`with_salts_drawn`). Two catalogs with the same epoch
+        #: answer every check of an ALTER ROLE ... PASSWORD / VALID UNTIL alike, since no
+        #: such check reads a password (Session's replay of a repeated password change).
+        self.checks_epoch = object()
 
     def _copy(self) -> Catalog:
         # Spelled out (not a loop over __slots__): every statement that changes the catalog
@@ -261,6 +272,7 @@ class Catalog:
         new._grant_seq = self._grant_seq
         new._roles = self._roles
         new.bootstrap_oid = self.bootstrap_oid
+        new.checks_epoch = object()
         new.databases = self.databases
         new.extensions = self.extensions
         new.next_oid = self.next_oid
@@ -287,6 +299,7 @@ class Catalog:
         """This catalog, having drawn ``count`` salts in all."""
         new = self._copy()
         new.salts_drawn = count
+        new.checks_epoch = self.checks_epoch
         return new
 
     def _put(self, grant: Grant) -> None:
@@ -404,9 +417,22 @@ class Catalog:
         new = self._copy()
         old = self._roles[role.oid]
         new._roles = self._roles.set(role.oid, role)
-        if old.name != role.name:
+        if old.same_but_secret(role):
+            new.checks_epoch = self.checks_epoch
+        elif old.name != role.name:
             new._by_name = self._by_name.delete(old.name).set(role.name, role.oid)
         new.membership_memo = self._carried((role.oid,))
+        return new
+
+    def with_secret(
+        self, oid: int, password: StoredPassword | None, valid_until: str | None
+    ) -> Catalog:
+        """Role ``oid`` with a new ``rolpassword`` and ``rolvaliduntil``, nothing else changed
+        (the checks epoch kept): :meth:`replace_role` of ``role(oid).with_secret(...)``."""
+        new = self._copy()
+        new._roles = self._roles.set(oid, self._roles[oid].with_secret(password, valid_until))
+        new.checks_epoch = self.checks_epoch
+        new.membership_memo = self._carried((oid,))
         return new
 
     def drop_roles(self, oids: Iterable[int]) -> Catalog:

@@ -223,6 +223,22 @@ class StoredPassword:
             self._secret = scram_secret(self._plain.reveal(), self._salt, self._iterations)
         return self._secret
 
+    @property
+    def salted(self) -> bool:
+        """A SCRAM secret the emulator builds from the plaintext with a salt it drew: storing
+        the same clause again draws a new salt (see :meth:`resalted`)."""
+        return self._plain is not None and self._kind == "scram-sha-256"
+
+    def resalted(self, salt: bytes) -> StoredPassword:
+        """The same plaintext, iterations and kind, with another salt (a repeated PASSWORD)."""
+        new = object.__new__(StoredPassword)
+        new._kind = self._kind
+        new._secret = None
+        new._plain = self._plain
+        new._salt = salt
+        new._iterations = self._iterations
+        return new
+
     def matches(self, role: str, password: str) -> bool:
         """Would ``password`` (in clear) authenticate this role? (cheap when we know the plaintext)"""
         if self._plain is not None:

@@ -48,6 +48,7 @@ from aurora_sec.engine.locks import (
     row_wait_description,
 )
 from aurora_sec.engine.messages import error
+from aurora_sec.engine.password_replay import PasswordReplay
 from aurora_sec.engine.result import Result, SslState
 from aurora_sec.engine.select import run_select
 from aurora_sec.errors import PostgresError
@@ -216,6 +217,8 @@ class Session:
         self._unchanged_memo: (
             tuple[st.Statement, Catalog, dict[str, str], EngineConfig, int, int, Result] | None
         ) = None
+        #: The last ALTER ROLE that changed only passwords or VALID UNTIL (password_replay.py).
+        self._password_replay: PasswordReplay | None = None
         self._apply_role_settings(database.catalog)
 
     # ------------------------------------------------------------------ introspection ----
@@ -392,6 +395,12 @@ class Session:
             and memo[5] == self._session_user
         ):
             return memo[6]
+        replay = self._password_replay
+        if replay is not None and replay.applies(
+            stmt, catalog, gucs, config, self._current_user, self._session_user
+        ):
+            db.commit(replay.stored_again(catalog, db.salt))
+            return replay.result
         notices: list[st.ServerMessage] = list(stmt.parse_notices)
         try:
             ctx = self._role_ddl_context(stmt, catalog, gucs, config, notices)
@@ -405,7 +414,17 @@ class Session:
             inner = Result(tag, (), None, tuple(notices))
             result = Result(tag, (), None, inner.notices, (inner,))
         if ctx.catalog is not catalog:
-            db.commit(ctx.finished_catalog())
+            changed = ctx.finished_catalog()
+            db.commit(changed)
+            if type(stmt) is st.AlterRole:
+                self._password_replay = PasswordReplay.recorded(
+                    stmt,
+                    catalog,
+                    changed,
+                    ctx.resolve(stmt.target).oid,
+                    (gucs, config, self._current_user, self._session_user),
+                    result,
+                )
         else:
             # Nothing changed (GRANT of a membership held, DROP ROLE IF EXISTS of nothing...).
             # The handler is a function of the statement, the catalog, the two identities,

@@ -3,6 +3,9 @@
 * one role DDL statement outside a block (``Session._execute_role_ddl``) against the same
   statement run inside the general statement loop (a two-statement string, or BEGIN/COMMIT);
 * the memo of a statement that changed nothing is used only while what it read is unchanged;
+* a repeated password change is stored again without its checks (``PasswordReplay``) only
+  while nothing they read has changed (the catalog's ``checks_epoch``, the identities, the
+  settings), and stores exactly what the checked run stores, with the next salt;
 * ``Catalog._copy`` and ``Role.replaced`` (spelled-out copies) keep every field.
 """
 
@@ -12,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from aurora_sec.engine.catalog import Catalog, Role
+from aurora_sec.engine.catalog import Catalog, Grant, Role
 from aurora_sec.engine.passwords import StoredPassword
 from aurora_sec.engine.result import Result
 from aurora_sec.engine.session import Session
@@ -36,6 +39,40 @@ SCRIPT = [
     "GRANT nosuch TO a2",
     "ALTER ROLE a2 SET work_mem = '1MB'",
     "DROP ROLE b",
+    # repeated password changes (PasswordReplay), and what must stop a replay
+    "ALTER ROLE a2 PASSWORD 'p1' VALID UNTIL '2031-01-01'",
+    "ALTER ROLE a2 PASSWORD 'p1' VALID UNTIL '2031-01-01'",
+    "ALTER ROLE a2 PASSWORD 'p1' VALID UNTIL '2031-01-01'",
+    "ALTER ROLE a2 PASSWORD 'p1'",
+    "ALTER ROLE a2 VALID UNTIL 'infinity'",
+    "ALTER ROLE a2 PASSWORD 'p1'",
+    "ALTER ROLE a2 VALID UNTIL '2032-01-01'",
+    "ALTER ROLE a2 VALID UNTIL '2032-01-01'",
+    "ALTER ROLE a2 PASSWORD 'p1'",
+    "SET password_encryption = 'md5'",
+    "ALTER ROLE a2 PASSWORD 'p1'",
+    "ALTER ROLE a2 PASSWORD 'p1'",
+    "RESET password_encryption",
+    "ALTER ROLE a2 PASSWORD 'p1'",
+    "ALTER ROLE a2 PASSWORD 'md50123456789abcdef0123456789abcdef'",
+    "ALTER ROLE a2 PASSWORD 'md50123456789abcdef0123456789abcdef'",
+    "ALTER ROLE a2 PASSWORD ''",
+    "ALTER ROLE a2 PASSWORD ''",
+    "ALTER ROLE a2 PASSWORD NULL",
+    "ALTER ROLE a2 PASSWORD NULL",
+    "ALTER ROLE a2 NOLOGIN PASSWORD 'p2'",
+    "ALTER ROLE a2 NOLOGIN PASSWORD 'p2'",
+    "ALTER ROLE a2 LOGIN",
+    "ALTER ROLE a2 NOLOGIN PASSWORD 'p2'",
+    "ALTER ROLE CURRENT_USER PASSWORD 'p3'",
+    "ALTER ROLE CURRENT_USER PASSWORD 'p3'",
+    "ALTER ROLE a2 CREATEDB",
+    "ALTER ROLE a2 PASSWORD 'p1'",
+    "ALTER ROLE a2 RENAME TO a3",
+    "ALTER ROLE a2 PASSWORD 'p1'",
+    "ALTER ROLE a3 PASSWORD 'p1'",
+    "ALTER ROLE a3 RENAME TO a2",
+    "ALTER ROLE a2 PASSWORD 'p1'",
 ]
 
 
@@ -105,11 +142,150 @@ def test_plain_results_are_equal_to_built_ones() -> None:
     assert result == Result("CREATE ROLE", (), None, (), (Result("CREATE ROLE"),))
 
 
-def test_catalog_copy_keeps_every_slot() -> None:
+def test_catalog_copy_keeps_every_slot_but_the_epoch() -> None:
     catalog = new_session(15).catalog
     copy = catalog._copy()
     for name in Catalog.__slots__:
-        assert getattr(copy, name) is getattr(catalog, name), name
+        if name == "checks_epoch":  # a change through _copy is a change of what checks read
+            assert copy.checks_epoch is not catalog.checks_epoch
+        else:
+            assert getattr(copy, name) is getattr(catalog, name), name
+
+
+def test_only_password_and_valid_until_changes_keep_the_checks_epoch() -> None:
+    session = new_session(16)
+    session.execute("CREATE ROLE e LOGIN; CREATE ROLE g")
+    catalog = session.catalog
+    row = catalog.get("e")
+    assert row is not None
+    secret = StoredPassword("md5", secret="md5" + "0" * 32)
+    kept = [
+        catalog.with_secret(row.oid, secret, "infinity"),
+        catalog.replace_role(row.with_secret(secret, None)),
+        catalog.replace_role(row.replaced(valid_until="2030-01-01 00:00:00+00")),
+        catalog.with_salts_drawn(catalog.salts_drawn + 1),
+    ]
+    for changed in kept:
+        assert changed.checks_epoch is catalog.checks_epoch
+    assert kept[0].role(row.oid) == row.with_secret(secret, "infinity")
+    g = catalog.get("g")
+    assert g is not None
+    renewed = [
+        catalog.replace_role(row.replaced(login=False)),
+        catalog.replace_role(row.replaced(name="e2")),
+        catalog.add_role(Role(0, "n"))[0],
+        catalog.drop_roles([g.oid]),
+        catalog.put_grant(Grant(g.oid, row.oid, catalog.bootstrap_oid)),
+        catalog.set_setting(row.oid, None, "work_mem", "1MB"),
+        catalog.with_extensions(catalog.extensions | {"sslinfo"}),
+    ]
+    for changed in renewed:
+        assert changed.checks_epoch is not catalog.checks_epoch
+
+
+def _refusal(session: Session, sql: str) -> tuple[str, str]:
+    with pytest.raises(PostgresError) as caught:
+        session.execute(sql)
+    return caught.value.sqlstate, caught.value.message
+
+
+def test_a_repeated_password_change_is_checked_again_after_a_change_it_depends_on() -> None:
+    admin = new_session(15)
+    admin.execute("CREATE ROLE cr LOGIN CREATEROLE; CREATE ROLE t LOGIN; CREATE ROLE w")
+    admin.execute("GRANT w TO cr")
+    cr = Session(admin._db, admin._config, "cr")
+    text = "ALTER ROLE t PASSWORD 'p1'"
+    first = cr.execute(text)
+    assert cr.execute(text) == first  # the replay
+    drawn = cr.catalog.salts_drawn
+    admin.execute("ALTER ROLE cr NOCREATEROLE")  # another session takes CREATEROLE away
+    refused = _refusal(cr, text)
+    assert refused == _refusal(Session(admin._db, admin._config, "cr"), text)
+    assert refused[0] == "42501"
+    assert cr.catalog.salts_drawn == drawn  # the refused statement stored nothing
+    admin.execute("ALTER ROLE cr CREATEROLE")
+    cr.execute(text)
+    cr.execute(text)
+    cr.execute("SET ROLE w")  # the identity changes: decided again, as w
+    assert _refusal(cr, text) == refused
+    cr.execute("RESET ROLE")
+    cr.execute(text)
+    assert cr.catalog.salts_drawn == drawn + 3
+
+
+#: (session, statement): two sessions on one cluster, so that one changes what the other's
+#: remembered password change must keep (a PASSWORD replay keeps the VALID UNTIL of now).
+TWO_SESSIONS = [
+    ("a", "ALTER ROLE t PASSWORD 'p1'"),
+    ("a", "ALTER ROLE t PASSWORD 'p1'"),
+    ("b", "ALTER ROLE t VALID UNTIL '2033-01-01'"),
+    ("a", "ALTER ROLE t PASSWORD 'p1'"),
+    ("b", "ALTER ROLE t PASSWORD 'p9'"),
+    ("a", "ALTER ROLE t PASSWORD 'p1'"),
+    ("a", "ALTER ROLE t VALID UNTIL 'infinity'"),
+    ("a", "ALTER ROLE t VALID UNTIL 'infinity'"),
+    ("b", "ALTER ROLE t PASSWORD 'p8'"),
+    ("a", "ALTER ROLE t VALID UNTIL 'infinity'"),
+    ("b", "SET password_encryption = 'md5'"),
+    ("b", "ALTER ROLE t PASSWORD 'p7'"),
+    ("a", "ALTER ROLE t VALID UNTIL 'infinity'"),
+    ("b", "ALTER ROLE t RENAME TO t2"),
+    ("a", "ALTER ROLE t VALID UNTIL 'infinity'"),
+    ("b", "ALTER ROLE t2 RENAME TO t"),
+    ("a", "ALTER ROLE t VALID UNTIL 'infinity'"),
+    ("a", "ALTER ROLE t PASSWORD 'p1' VALID UNTIL '2040-01-01'"),
+    ("a", "ALTER ROLE t PASSWORD 'p1' VALID UNTIL '2040-01-01'"),
+    ("b", "ALTER ROLE t NOLOGIN"),
+    ("a", "ALTER ROLE t PASSWORD 'p1' VALID UNTIL '2040-01-01'"),
+    ("b", "ALTER ROLE t PASSWORD NULL"),
+    ("a", "ALTER ROLE t PASSWORD 'p1' VALID UNTIL '2040-01-01'"),
+]
+
+
+@pytest.mark.parametrize("major", [15, 16])
+@pytest.mark.parametrize("user", ["rdsadmin", "cr"])
+def test_replays_across_sessions_match_checked_runs(major: int, user: str) -> None:
+    """Each statement against the same cluster state: run by one of two long-lived sessions
+    (which replay), and by a new session each time (which never does)."""
+    clusters = []
+    for _ in range(2):
+        setup = new_session(major)
+        setup.execute("CREATE ROLE cr LOGIN CREATEROLE")
+        Session(setup._db, setup._config, "cr").execute("CREATE ROLE t LOGIN")
+        clusters.append(setup)
+    replaying, checked = clusters
+    sessions = {name: Session(replaying._db, replaying._config, user) for name in "ab"}
+    gucs: dict[str, list[str]] = {"a": [], "b": []}
+    for name, sql in TWO_SESSIONS:
+        fresh = Session(checked._db, checked._config, user)
+        for earlier in gucs[name]:
+            fresh.execute(earlier)
+        if sql.startswith("SET "):
+            gucs[name].append(sql)
+        assert _outcome(sessions[name], sql, wrap=False) == _outcome(fresh, sql, wrap=False), sql
+        assert replaying.catalog == checked.catalog, sql
+
+
+def test_each_replayed_scram_change_draws_the_next_salt() -> None:
+    session = new_session(15)
+    session.execute("CREATE ROLE s LOGIN")
+    secrets = []
+    for _ in range(4):
+        session.execute("ALTER ROLE s PASSWORD 'same-password'")
+        secrets.append(
+            session.execute("SELECT rolpassword FROM pg_authid WHERE rolname = 's'").value
+        )
+    assert len(set(secrets)) == 4
+    assert all(str(secret).startswith("SCRAM-SHA-256$4096:") for secret in secrets)
+    fresh = new_session(15)  # the same salts, drawn by checked runs in a new session each
+    fresh.execute("CREATE ROLE s LOGIN")
+    for expected in secrets:
+        Session(fresh._db, fresh._config, "rdsadmin").execute(
+            "ALTER ROLE s PASSWORD 'same-password'"
+        )
+        assert (
+            fresh.execute("SELECT rolpassword FROM pg_authid WHERE rolname = 's'").value == expected
+        )
 
 
 def test_role_replaced_is_namedtuple_replace() -> None:
