@@ -14,6 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as hst
 
 from aurora_sec.engine.catalog import Catalog, Grant, Role
 from aurora_sec.engine.passwords import StoredPassword
@@ -349,3 +351,87 @@ def test_select_in_a_block_is_not_memoised_across_the_block() -> None:
     assert session.execute("SELECT current_user").value == "u"
     session.execute("COMMIT")
     assert session.execute("SELECT current_user").value == "rdsadmin"
+
+
+# -- random interleavings: every memo and replay against the general path ------------------
+
+_NAMES = ["t", "u", "w", "cr", "gone"]
+_name = hst.sampled_from(_NAMES)
+_secret = hst.sampled_from(["'p1'", "'p2'", "NULL", "''", "'md50123456789abcdef0123456789abcdef'"])
+_until = hst.sampled_from(["'2031-01-01'", "'infinity'", "'2040-06-30 12:00:00+02'"])
+_attribute = hst.sampled_from(
+    ["LOGIN", "NOLOGIN", "CREATEROLE", "NOCREATEROLE", "INHERIT", "NOINHERIT", "CREATEDB"]
+)
+_statement = hst.one_of(
+    hst.builds("ALTER ROLE {} PASSWORD {}".format, _name, _secret),
+    hst.builds("ALTER ROLE {} PASSWORD {} VALID UNTIL {}".format, _name, _secret, _until),
+    hst.builds("ALTER ROLE {} VALID UNTIL {}".format, _name, _until),
+    hst.builds("ALTER ROLE {} {}".format, _name, _attribute),
+    hst.builds("ALTER ROLE {} {} PASSWORD {}".format, _name, _attribute, _secret),
+    hst.builds("ALTER ROLE {} RENAME TO {}".format, _name, _name),
+    hst.builds("CREATE ROLE {} LOGIN".format, _name),
+    hst.builds("CREATE ROLE {} PASSWORD {}".format, _name, _secret),
+    # not cr: a session whose own role another session drops is a case of its own
+    hst.builds("DROP ROLE IF EXISTS {}".format, hst.sampled_from(["t", "u", "w", "gone"])),
+    hst.builds("GRANT {} TO {}".format, _name, _name),
+    hst.builds("GRANT {} TO {} WITH ADMIN OPTION".format, _name, _name),
+    hst.builds("REVOKE {} FROM {}".format, _name, _name),
+    hst.builds("SET ROLE {}".format, _name),
+    hst.just("RESET ROLE"),
+    hst.sampled_from(
+        [
+            "SET password_encryption = 'md5'",
+            "SET password_encryption = 'scram-sha-256'",
+            "SET createrole_self_grant = 'set, inherit'",
+            "SELECT current_user",
+            "SELECT rolname, rolpassword, rolvaliduntil FROM pg_authid ORDER BY rolname",
+        ]
+    ),
+)
+#: A few statements, then a script of them: repeats (what the memos remember) are the rule.
+_steps = hst.lists(_statement, min_size=1, max_size=4, unique=True).flatmap(
+    lambda vocabulary: hst.lists(
+        hst.tuples(hst.sampled_from("ab"), hst.sampled_from(vocabulary)), min_size=1, max_size=30
+    )
+)
+
+
+_PW = "ALTER ROLE t PASSWORD 'p1'"
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@example(15, ("rdsadmin", "rdsadmin"), [("a", _PW), ("b", "DROP ROLE IF EXISTS t"), ("a", _PW)])
+@example(16, ("cr", "cr"), [("a", _PW), ("b", "ALTER ROLE t VALID UNTIL 'infinity'"), ("a", _PW)])
+@example(15, ("cr", "rdsadmin"), [("a", _PW), ("b", "ALTER ROLE cr NOCREATEROLE"), ("a", _PW)])
+@example(16, ("cr", "rdsadmin"), [("a", _PW), ("b", "REVOKE t FROM cr"), ("a", _PW)])
+@given(
+    major=hst.sampled_from([15, 16]),
+    users=hst.tuples(hst.sampled_from(["rdsadmin", "cr"]), hst.sampled_from(["rdsadmin", "cr"])),
+    steps=_steps,
+)
+def test_random_interleavings_match_the_general_path(
+    major: int, users: tuple[str, str], steps: list[tuple[str, str]]
+) -> None:
+    """Two sessions on one cluster run each statement on its own (where the memos and
+    replays answer); two sessions on a twin cluster run it inside BEGIN/COMMIT (the general
+    statement loop, which remembers nothing). Every outcome and the catalog after each
+    step must be equal."""
+    clusters = []
+    for _ in range(2):
+        setup = new_session(major)
+        setup.execute("CREATE ROLE cr LOGIN CREATEROLE")
+        Session(setup._db, setup._config, "cr").execute("CREATE ROLE t LOGIN; CREATE ROLE u")
+        clusters.append(setup)
+    fast_cluster, general_cluster = clusters
+    fast = {
+        n: Session(fast_cluster._db, fast_cluster._config, u)
+        for n, u in zip("ab", users, strict=True)
+    }
+    general = {
+        n: Session(general_cluster._db, general_cluster._config, u)
+        for n, u in zip("ab", users, strict=True)
+    }
+    for who, sql in steps:
+        got = _outcome(fast[who], sql, wrap=False)
+        assert got == _outcome(general[who], sql, wrap=True), (who, sql)
+        assert fast_cluster.catalog == general_cluster.catalog, (who, sql)
