@@ -80,6 +80,10 @@ MESSAGES: Mapping[str, tuple[Entry, ...]] = {
     ),
     "role.exists": ((10, "42710", 'role "{name}" already exists', None),),
     "role.missing": ((10, "42704", 'role "{name}" does not exist', None),),
+    # a session's own role, dropped by another session: its name is looked up by oid
+    # (GetUserNameFromId, and the syscache lookup of get_rolespec_tuple)
+    "role.invalid_oid": ((10, "42704", "invalid role OID: {oid}", None),),
+    "role.cache_lookup": ((10, "XX000", "cache lookup failed for role {oid}", None),),
     # -- ALTER ROLE -----------------------------------------------------------------------
     "alter.superuser": (
         (10, "42501", "must be superuser to alter superusers", None),

@@ -100,9 +100,9 @@ def _pg_has_role(ctx: ExecContext, call: st.FunctionCall) -> Value:
 def _call(ctx: ExecContext, call: st.FunctionCall, env: Mapping[str, Any]) -> Value:
     name = call.name
     if name in ("current_user", "user", "current_role"):
-        return ctx.catalog.role(ctx.current_user).name
+        return ctx.name_of(ctx.current_user)
     if name == "session_user":
-        return ctx.catalog.role(ctx.session_user).name
+        return ctx.name_of(ctx.session_user)
     if name == "pg_has_role":
         return _pg_has_role(ctx, call)
     if name in _SSL_FUNCTIONS:

@@ -234,11 +234,19 @@ class Session:
 
     @property
     def session_user(self) -> str:
-        return self.catalog.role(self._session_user).name
+        """``SELECT session_user`` (42704 "invalid role OID" once another session dropped it)."""
+        return self._name_of(self._session_user)
 
     @property
     def current_user(self) -> str:
-        return self.catalog.role(self._current_user).name
+        """``SELECT current_user`` (42704 "invalid role OID" once another session dropped it)."""
+        return self._name_of(self._current_user)
+
+    def _name_of(self, oid: int) -> str:
+        role = self.catalog.roles.get(oid)
+        if role is None:
+            raise error("role.invalid_oid", self.major, oid=oid)
+        return role.name
 
     @property
     def in_transaction(self) -> bool:
@@ -1056,7 +1064,8 @@ class Session:
             known = gucs.lookup(name, self.major)
             return current if known is None else gucs.show(known, current, self.major)
         if name == "is_superuser":
-            return "on" if self.catalog.role(self._current_user).superuser else "off"
+            me = self.catalog.roles.get(self._current_user)
+            return "on" if me is not None and me.superuser else "off"
         if name in ("role",):
             return "none" if self._current_user == self._session_user else self.current_user
         if name == "session_authorization":

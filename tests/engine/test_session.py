@@ -9,8 +9,10 @@ import pytest
 
 from aurora_sec.aws.account import Account
 from aurora_sec.aws.rds.client import RdsClient
+from aurora_sec.engine.session import Session
 from aurora_sec.errors import PostgresError
 from tests.conformance.emulated import new_session
+from tests.conformance.outcomes import text_value
 from tests.oracle.servers import PgServer
 
 
@@ -323,3 +325,88 @@ def test_a_commit_inside_a_string_starts_a_new_implicit_transaction(pg: PgServer
     assert caught.value.sqlstate == real_error == "42710"
     assert list(session.execute(check).rows or ()) == real_rows == [("mq1",)]
     assert (session.current_user,) == real_user
+
+
+#: What a session does after another session dropped the role it runs as.
+AFTER_OWN_ROLE_DROPPED = [
+    "SELECT current_user",
+    "SELECT session_user",
+    "ALTER ROLE dr_t PASSWORD 'p1'",
+    "ALTER ROLE dr_t VALID UNTIL 'infinity'",
+    "ALTER ROLE CURRENT_USER PASSWORD 'x'",
+    "ALTER ROLE SESSION_USER NOLOGIN",
+    "CREATE ROLE dr_x",
+    "ALTER ROLE dr_t RENAME TO dr_t2",
+    "GRANT dr_t TO rdsadmin",
+    "REVOKE dr_t FROM rdsadmin",
+    "SET ROLE dr_t",
+    "DROP ROLE dr_t",
+    "DROP ROLE IF EXISTS dr_nosuch",
+    "SELECT pg_has_role('dr_t', 'MEMBER')",
+    "SELECT 1",
+    "RESET ROLE",
+    "SET password_encryption = md5",
+    "SHOW password_encryption",
+    "BEGIN",
+    "COMMIT",
+    "SELECT rolname FROM pg_roles WHERE rolname = 'dr_t'",
+]
+
+
+def test_a_session_whose_role_another_session_dropped(pg: PgServer) -> None:
+    """The server finds no row for the session's role: no attribute, no membership, and
+    "invalid role OID" / "cache lookup failed" where it needs the name (compared with it)."""
+    setup = ["CREATE ROLE dr_cr LOGIN CREATEROLE", "CREATE ROLE dr_t LOGIN"]
+    if pg.major >= 16:
+        setup.append("GRANT dr_t TO dr_cr WITH ADMIN OPTION")
+
+    def outcome(run: Any) -> tuple[Any, ...]:
+        try:
+            rows = run()
+        except psycopg.Error as exc:
+            d = exc.diag
+            return ("error", d.sqlstate, d.message_primary, d.message_detail, d.message_hint)
+        except PostgresError as err:
+            return ("error", err.sqlstate, err.message, err.detail, err.hint)
+        return ("ok", [tuple(text_value(v) for v in row) for row in rows or ()])
+
+    def masked(result: tuple[Any, ...], oid: int) -> tuple[Any, ...]:
+        return tuple(v.replace(str(oid), "<oid>") if isinstance(v, str) else v for v in result)
+
+    real = []
+    with pg.connect("rdsadmin") as admin:
+        admin.autocommit = True
+        for sql in setup:
+            admin.execute(sql)
+        try:
+            real_oid = admin.execute("SELECT oid FROM pg_roles WHERE rolname = 'dr_cr'").fetchone()
+            assert real_oid is not None
+            with pg.connect("dr_cr") as conn:
+                conn.autocommit = True
+                admin.execute("DROP ROLE dr_cr")
+                for sql in AFTER_OWN_ROLE_DROPPED:
+
+                    def run(sql: str = sql) -> Any:
+                        cur = conn.execute(sql)
+                        return cur.fetchall() if cur.description else None
+
+                    real.append(masked(outcome(run), real_oid[0]))
+        finally:
+            admin.execute("DROP ROLE IF EXISTS dr_cr, dr_t, dr_t2, dr_x")
+    admin_session = new_session(pg.major)
+    admin_session.execute("; ".join(setup))
+    role = admin_session.catalog.get("dr_cr")
+    assert role is not None
+    session = Session(admin_session._db, admin_session._config, "dr_cr")
+    admin_session.execute("DROP ROLE dr_cr")
+    emulated = []
+    for sql in AFTER_OWN_ROLE_DROPPED:
+
+        def run_emulated(sql: str = sql) -> Any:
+            return session.execute(sql).rows
+
+        emulated.append(masked(outcome(run_emulated), role.oid))
+    assert emulated == real
+    assert ("error", "42704", "invalid role OID: <oid>", None, None) in real
+    with pytest.raises(PostgresError):
+        session.current_user  # noqa: B018 - the property raises as SELECT current_user does

@@ -87,17 +87,21 @@ class ExecContext:
 
     @property
     def me(self) -> Role:
-        return self.catalog.role(self.current_user)
+        """The current role's row; a role another session dropped has no attribute at all
+        (``superuser_arg`` and ``has_createrole_privilege`` find no row and say false)."""
+        me = self.catalog.roles.get(self.current_user)
+        return me if me is not None else Role(self.current_user, "", inherit=False)
 
     @property
     def superuser(self) -> bool:
-        return self.catalog.role(self.current_user).superuser
+        me = self.catalog.roles.get(self.current_user)
+        return me is not None and me.superuser
 
     @property
     def createrole(self) -> bool:
         """``have_createrole_privilege()``: superuser or CREATEROLE."""
-        me = self.catalog.role(self.current_user)
-        return me.superuser or me.createrole
+        me = self.catalog.roles.get(self.current_user)
+        return me is not None and (me.superuser or me.createrole)
 
     def is_admin(self, role: int) -> bool:
         return membership.is_admin(
@@ -122,9 +126,18 @@ class ExecContext:
             return self.lookup(ref.name)
         if ref.kind is RoleRefKind.PUBLIC:
             raise error("role.public_missing", self.major)
-        if ref.kind is RoleRefKind.SESSION_USER:
-            return self.catalog.role(self.session_user)
-        return self.catalog.role(self.current_user)
+        oid = self.session_user if ref.kind is RoleRefKind.SESSION_USER else self.current_user
+        role = self.catalog.roles.get(oid)
+        if role is None:  # dropped by another session while this one runs as it
+            raise error("role.cache_lookup", self.major, oid=oid)
+        return role
+
+    def name_of(self, oid: int) -> str:
+        """``GetUserNameFromId``: the name of a role known by oid (the session's own)."""
+        role = self.catalog.roles.get(oid)
+        if role is None:
+            raise error("role.invalid_oid", self.major, oid=oid)
+        return role.name
 
     # -- messages --------------------------------------------------------------------
 
