@@ -420,7 +420,7 @@ class Catalog:
         if old.same_but_secret(role):
             new.checks_epoch = self.checks_epoch
         elif old.name != role.name:
-            new._by_name = self._by_name.delete(old.name).set(role.name, role.oid)
+            new._by_name = self._by_name.moved(old.name, role.name, role.oid)
         new.membership_memo = self._carried((role.oid,))
         return new
 

@@ -145,6 +145,17 @@ class LayeredMap(Mapping[K, V], Generic[K, V]):
             del top[key]
         return self._make(self._base, top, self._len - 1)
 
+    def moved(self, old_key: K, new_key: K, value: V) -> LayeredMap[K, V]:
+        """``delete(old_key).set(new_key, value)`` with one copy of the top layer (a rename
+        re-keys the name index). ``old_key`` must be present and ``new_key`` absent."""
+        top = self._top.copy()
+        if old_key in self._base:
+            top[old_key] = _GONE
+        else:
+            del top[old_key]
+        top[new_key] = value
+        return self._make(self._base, top, self._len)
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Mapping):
             return NotImplemented

@@ -18,7 +18,7 @@ from aurora_sec.engine.catalog import _changed_keys
 from aurora_sec.engine.pmap import LayeredMap
 
 _OPS = st.lists(
-    st.tuples(st.booleans(), st.integers(0, 150), st.integers(0, 3)),
+    st.tuples(st.sampled_from(["set", "delete", "move"]), st.integers(0, 150), st.integers(0, 3)),
     min_size=1,
     max_size=600,
 )
@@ -50,13 +50,18 @@ def test_layered_map_is_a_persistent_dict(start: int, ops: list[Any]) -> None:
     reference = {k: -k - 1 for k in range(start)}  # no value is None
     version: LayeredMap[int, int] = LayeredMap(reference)
     history = [(version, dict(reference))]
-    for is_set, key, value in ops:
-        if is_set:
+    for op, key, value in ops:
+        if op == "set":
             reference[key] = value
             version = version.set(key, value)
-        else:
+        elif op == "delete":
             reference.pop(key, None)
             version = version.delete(key)
+        elif key in reference:  # move: re-key an entry to a key not held (as a rename does)
+            free = next(k for k in range(key * 7 % 151, 1000) if k not in reference)
+            del reference[key]
+            reference[free] = value
+            version = version.moved(key, free, value)
         history.append((version, dict(reference)))
     for old, expected in history[:: max(1, len(history) // 25)] + history[-3:]:
         _check(old, expected)
