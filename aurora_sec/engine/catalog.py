@@ -78,6 +78,10 @@ class Role(NamedTuple):
             ),
         )
 
+    def renumbered(self, oid: int, password: StoredPassword | None) -> Role:
+        """This row under another oid, with ``password`` (a CREATE ROLE run again)."""
+        return _new_row(Role, (oid, *self[1:10], password, self[11]))
+
     def same_but_secret(self, other: Role) -> bool:
         """Equal but for ``password`` and ``valid_until`` (the last two fields)."""
         return self[:10] == other[:10]
@@ -378,6 +382,11 @@ class Catalog:
         rows = self._by_role.get(role)
         return rows is not None and len(rows) > 0
 
+    @property
+    def membership_graph(self) -> object:
+        """The ``pg_auth_members`` rows as an identity: every change of them replaces it."""
+        return self._by_member
+
     def grants_of_role(self, role: int) -> Iterable[Grant]:
         rows = self._by_role.get(role)
         return () if rows is None else [grant for _, grant in rows.values()]
@@ -421,6 +430,15 @@ class Catalog:
             new.checks_epoch = self.checks_epoch
         elif old.name != role.name:
             new._by_name = self._by_name.moved(old.name, role.name, role.oid)
+        new.membership_memo = self._carried((role.oid,))
+        return new
+
+    def renamed(self, old: Role, role: Role) -> Catalog:
+        """:meth:`replace_role` of ``old`` (the current row) by ``role``, a row with another
+        name (and, perhaps, its MD5 password cleared)."""
+        new = self._copy()
+        new._roles = self._roles.set(role.oid, role)
+        new._by_name = self._by_name.moved(old.name, role.name, role.oid)
         new.membership_memo = self._carried((role.oid,))
         return new
 

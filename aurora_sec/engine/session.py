@@ -28,7 +28,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
 from aurora_sec.aws.rds.errors import UnsupportedByEmulator
-from aurora_sec.engine import aurora, gucs, objects
+from aurora_sec.engine import aurora, gucs, objects, replay
 from aurora_sec.engine.catalog import Catalog, RowKey
 from aurora_sec.engine.config import EngineConfig
 from aurora_sec.engine.ddl.context import ExecContext
@@ -48,7 +48,7 @@ from aurora_sec.engine.locks import (
     row_wait_description,
 )
 from aurora_sec.engine.messages import error
-from aurora_sec.engine.password_replay import PasswordReplay
+from aurora_sec.engine.replay import Memo
 from aurora_sec.engine.result import Result, SslState
 from aurora_sec.engine.select import run_select
 from aurora_sec.errors import PostgresError
@@ -214,11 +214,9 @@ class Session:
         self._select_memo: (
             tuple[st.Statement, Catalog, EngineConfig, int, int, SslState | None, Result] | None
         ) = None
-        self._unchanged_memo: (
-            tuple[st.Statement, Catalog, dict[str, str], EngineConfig, int, int, Result] | None
-        ) = None
-        #: The last ALTER ROLE that changed only passwords or VALID UNTIL (password_replay.py).
-        self._password_replay: PasswordReplay | None = None
+        #: What this session remembers of the role statements it ran, by ``id`` of the
+        #: (cached, so shared) statement object (replay.py; see :meth:`_execute_role_ddl`).
+        self._memos: dict[int, Memo] = {}
         self._apply_role_settings(database.catalog)
 
     # ------------------------------------------------------------------ introspection ----
@@ -392,23 +390,21 @@ class Session:
         catalog = db.catalog
         gucs = self._effective_gucs()
         config = self._config()
-        memo = self._unchanged_memo
-        if (
+        current_user, session_user = self._current_user, self._session_user
+        memo = self._memos.get(id(stmt))
+        if (  # memo.in_situation, spelled out: this is every repeated statement's path
             memo is not None
-            and memo[0] is stmt
-            and memo[1] is catalog
-            and memo[2] is gucs
-            and memo[3] is config
-            and memo[4] == self._current_user
-            and memo[5] == self._session_user
+            and memo.stmt is stmt
+            and memo.gucs is gucs
+            and memo.config is config
+            and memo.current_user == current_user
+            and memo.session_user == session_user
         ):
-            return memo[6]
-        replay = self._password_replay
-        if replay is not None and replay.applies(
-            stmt, catalog, gucs, config, self._current_user, self._session_user
-        ):
-            db.commit(replay.stored_again(catalog, db.salt))
-            return replay.result
+            answer = memo.answer(catalog, db.salt)
+            if answer is not None:
+                if answer is not catalog:
+                    db.commit(answer)
+                return memo.result
         notices: list[st.ServerMessage] = list(stmt.parse_notices)
         try:
             ctx = self._role_ddl_context(stmt, catalog, gucs, config, notices)
@@ -421,33 +417,21 @@ class Session:
         else:
             inner = Result(tag, (), None, tuple(notices))
             result = Result(tag, (), None, inner.notices, (inner,))
-        if ctx.catalog is not catalog:
-            changed = ctx.finished_catalog()
+        changed = ctx.finished_catalog()
+        if changed is not catalog:
             db.commit(changed)
-            if type(stmt) is st.AlterRole:
-                self._password_replay = PasswordReplay.recorded(
-                    stmt,
-                    catalog,
-                    changed,
-                    ctx.resolve(stmt.target).oid,
-                    (gucs, config, self._current_user, self._session_user),
-                    result,
-                )
+        # The same statement run again where what it read is unchanged answers the same
+        # (replay.py says, for each kind, what that is): remember it once it is seen again.
+        memos = self._memos
+        key = id(stmt)
+        seen = memos.get(key)
+        if seen is None or seen.stmt is not stmt:
+            if len(memos) >= _MEMOS:
+                memos.clear()
+            memos[key] = replay.Seen(stmt)
         else:
-            # Nothing changed (GRANT of a membership held, DROP ROLE IF EXISTS of nothing...).
-            # The handler is a function of the statement, the catalog, the two identities,
-            # the GUCs and the configuration (the salt is drawn only to store a password,
-            # which changes the catalog), so the same statement against the same catalog
-            # and session state answers the same: remember it.
-            self._unchanged_memo = (
-                stmt,
-                catalog,
-                gucs,
-                config,
-                self._current_user,
-                self._session_user,
-                result,
-            )
+            situation = (gucs, config, current_user, session_user)
+            memos[key] = replay.remembered(stmt, situation, result, catalog, changed) or seen
         return result
 
     def _role_ddl_context(
@@ -1209,6 +1193,9 @@ def _backend_of(waiter: object) -> int:
 
 
 _RoleHandler = Callable[[Session, ExecContext, Any], str]
+
+#: How many role statements a session remembers (replay.py) before it starts over.
+_MEMOS = 64
 
 #: Role DDL: statements whose handler only reads and replaces the catalog (see
 #: :meth:`Session._execute_role_ddl`).

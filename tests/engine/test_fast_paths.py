@@ -396,6 +396,14 @@ _steps = hst.lists(_statement, min_size=1, max_size=4, unique=True).flatmap(
 
 
 _PW = "ALTER ROLE t PASSWORD 'p1'"
+_THERE, _BACK = "ALTER ROLE t RENAME TO w", "ALTER ROLE w RENAME TO t"
+#: a's renames, repeated until a replay answers, then b's change, then a's rename again.
+_RENAMES = [("a", _THERE), ("a", _BACK), ("a", _THERE), ("a", _BACK), ("a", _THERE), ("a", _BACK)]
+_CREATES = [("a", "CREATE ROLE n"), ("a", "DROP ROLE n")] * 3
+
+
+def _then(steps: list[tuple[str, str]], *more: tuple[str, str]) -> list[tuple[str, str]]:
+    return [*steps, *more]
 
 
 @settings(max_examples=500, deadline=None, derandomize=True)
@@ -403,6 +411,27 @@ _PW = "ALTER ROLE t PASSWORD 'p1'"
 @example(16, ("cr", "cr"), [("a", _PW), ("b", "ALTER ROLE t VALID UNTIL 'infinity'"), ("a", _PW)])
 @example(15, ("cr", "rdsadmin"), [("a", _PW), ("b", "ALTER ROLE cr NOCREATEROLE"), ("a", _PW)])
 @example(16, ("cr", "rdsadmin"), [("a", _PW), ("b", "REVOKE t FROM cr"), ("a", _PW)])
+@example(16, ("cr", "rdsadmin"), _then(_RENAMES, ("b", "REVOKE t FROM cr"), ("a", _THERE)))
+@example(
+    15, ("cr", "rdsadmin"), _then(_RENAMES, ("b", "ALTER ROLE cr NOCREATEROLE"), ("a", _THERE))
+)
+@example(
+    15,
+    ("rdsadmin", "rdsadmin"),
+    _then(
+        _RENAMES,
+        ("b", "SET password_encryption = 'md5'"),
+        ("b", "ALTER ROLE t PASSWORD 'p2' VALID UNTIL 'infinity'"),
+        ("a", _THERE),
+        ("a", _BACK),
+    ),
+)
+@example(
+    16,
+    ("cr", "rdsadmin"),
+    _then(_CREATES, ("b", "ALTER ROLE cr NOCREATEROLE"), ("a", "CREATE ROLE n")),
+)
+@example(16, ("cr", "rdsadmin"), _then(_CREATES, ("b", "CREATE ROLE n"), ("a", "CREATE ROLE n")))
 @given(
     major=hst.sampled_from([15, 16]),
     users=hst.tuples(hst.sampled_from(["rdsadmin", "cr"]), hst.sampled_from(["rdsadmin", "cr"])),

@@ -1,0 +1,332 @@
+"""What a session remembers of the role statements it ran, to answer a repeat without its checks.
+
+A role statement run on its own (outside a transaction block, no other transaction holding
+rows) is a function of the statement, the committed catalog, the session's two identities, its
+GUCs and the instance's configuration, and of the next salt where it stores a SCRAM password.
+Run again where everything its checks read is as it was, it passes the same checks and makes
+the same change. Each kind of memo below names what it depends on, beyond the *situation*
+every one needs (the same statement object, GUC dict and configuration, the same current and
+session user):
+
+* :class:`Seen`: a statement run once; it is remembered (as below) when it comes again.
+* :class:`Unchanged`: a statement that changed nothing (GRANT of a membership held, DROP ROLE
+  IF EXISTS of nothing): the whole catalog, by identity. Its answer is its result again.
+* :class:`PasswordReplay`: an ALTER ROLE that changed only passwords and VALID UNTIL: the
+  catalog's ``checks_epoch`` (kept only across such changes; no check of ALTER ROLE reads a
+  password). It stores the same password and VALID UNTIL again, a SCRAM secret with the next
+  salt.
+* :class:`CreateReplay`: a CREATE ROLE without IN ROLE/ROLE/ADMIN: the creator's row (by
+  identity) and the name being free. It stores the same row under the next oid, with the
+  grants 16 adds for a CREATEROLE creator.
+* :class:`RenameReplay`: the renamed row (by value), the new name being free, the renaming
+  role's row (by identity) and the membership graph (by identity: 16 asks for ADMIN OPTION).
+  It stores the renamed row it stored before.
+
+Where ``rds.restrict_password_commands`` makes a statement's check read rds_password's
+membership, CREATE and RENAME are not remembered; ALTER ROLE's epoch covers memberships.
+
+:class:`aurora_sec.engine.session.Session` asks :func:`remembered` after running a statement,
+and a memo's :meth:`Memo.answer` before running it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, final
+
+from aurora_sec.engine.catalog import Catalog, Grant, Role
+from aurora_sec.engine.config import EngineConfig
+from aurora_sec.engine.passwords import StoredPassword
+from aurora_sec.engine.result import Result
+from aurora_sec.sql import statements as st
+
+__all__ = [
+    "CreateReplay",
+    "Memo",
+    "PasswordReplay",
+    "RenameReplay",
+    "Seen",
+    "Situation",
+    "Unchanged",
+    "remembered",
+]
+
+#: What every memo depends on: the GUC dict, the configuration, current_user, session_user.
+Situation = tuple[Mapping[str, str], EngineConfig, int, int]
+
+Salt = Callable[[int], bytes]
+
+
+class Memo:
+    """A statement's remembered answer: :meth:`answer` gives the catalog to commit (the same
+    catalog when nothing changes) while what it depends on holds, else None."""
+
+    __slots__ = ("config", "current_user", "gucs", "result", "session_user", "stmt")
+
+    def __init__(self, stmt: st.Statement, situation: Situation, result: Result) -> None:
+        self.stmt = stmt
+        self.gucs, self.config, self.current_user, self.session_user = situation
+        self.result = result
+
+    def __repr__(self) -> str:  # nothing stored (a password) shows
+        return f"<{type(self).__name__} of {self.stmt.redacted!r}>"
+
+    def in_situation(
+        self, gucs: Mapping[str, str], config: EngineConfig, current_user: int, session_user: int
+    ) -> bool:
+        """The same GUC dict and configuration (by identity), the same two identities (the
+        session inlines this test on its hot path)."""
+        return (
+            gucs is self.gucs
+            and config is self.config
+            and current_user == self.current_user
+            and session_user == self.session_user
+        )
+
+    def answer(self, catalog: Catalog, salt: Salt) -> Catalog | None:
+        raise NotImplementedError
+
+
+@final
+class Seen(Memo):
+    """A statement run once: remembered only when it comes again (a first sight pays for
+    nothing more). Its situation never matches."""
+
+    __slots__ = ()
+
+    def __init__(self, stmt: st.Statement) -> None:
+        self.stmt = stmt
+        self.gucs = _NEVER
+        self.config = _NEVER
+        self.current_user = self.session_user = -1
+        self.result = _NEVER
+
+    def answer(self, catalog: Catalog, salt: Salt) -> Catalog | None:
+        return None
+
+
+#: A situation no session is in.
+_NEVER: Any = object()
+
+
+@final
+class Unchanged(Memo):
+    """A statement that changed nothing, against this very catalog."""
+
+    __slots__ = ("_catalog",)
+
+    def __init__(
+        self, stmt: st.Statement, situation: Situation, result: Result, catalog: Catalog
+    ) -> None:
+        super().__init__(stmt, situation, result)
+        self._catalog = catalog
+
+    def answer(self, catalog: Catalog, salt: Salt) -> Catalog | None:
+        return catalog if catalog is self._catalog else None
+
+
+def _stored(password: StoredPassword | None, catalog: Catalog, salt: Salt) -> StoredPassword | None:
+    """``password`` as storing its clause again stores it: a SCRAM secret built from the
+    plaintext gets the catalog's next salt (the caller counts it)."""
+    if password is None or not password.salted:
+        return password
+    return password.resalted(salt(catalog.salts_drawn))
+
+
+def _count_salt(changed: Catalog, before: Catalog, password: StoredPassword | None) -> Catalog:
+    if password is not None and password.salted:
+        changed.salts_drawn = before.salts_drawn + 1  # a fresh catalog, not yet published
+    return changed
+
+
+@final
+class PasswordReplay(Memo):
+    """An ALTER ROLE that changed only ``rolpassword`` / ``rolvaliduntil`` of one role."""
+
+    __slots__ = ("_epoch", "_oid", "_password", "_set_password", "_set_valid_until", "_until")
+
+    def __init__(
+        self,
+        stmt: st.AlterRole,
+        situation: Situation,
+        result: Result,
+        epoch: object,
+        stored: tuple[int, StoredPassword | None, str | None],
+    ) -> None:
+        super().__init__(stmt, situation, result)
+        self._epoch = epoch
+        self._oid, self._password, self._until = stored
+        self._set_password = stmt.options.password is not None
+        self._set_valid_until = stmt.options.valid_until is not None
+
+    def answer(self, catalog: Catalog, salt: Salt) -> Catalog | None:
+        if catalog.checks_epoch is not self._epoch:
+            return None
+        oid = self._oid
+        row = None if self._set_password and self._set_valid_until else catalog.role(oid)
+        password = self._password if row is None or self._set_password else row.password
+        until = self._until if row is None or self._set_valid_until else row.valid_until
+        if not self._set_password:
+            return catalog.with_secret(oid, password, until)
+        stored = _stored(password, catalog, salt)
+        return _count_salt(catalog.with_secret(oid, stored, until), catalog, stored)
+
+
+@final
+class CreateReplay(Memo):
+    """A CREATE ROLE without member clauses: its row (and 16's grants to the creator)."""
+
+    __slots__ = ("_grants", "_me", "_name", "_row")
+
+    def __init__(
+        self,
+        stmt: st.CreateRole,
+        situation: Situation,
+        result: Result,
+        me: Role,
+        stored: tuple[Role, tuple[Grant, ...]],
+    ) -> None:
+        super().__init__(stmt, situation, result)
+        self._name = stmt.name
+        self._me = me
+        self._row, self._grants = stored
+
+    def answer(self, catalog: Catalog, salt: Salt) -> Catalog | None:
+        if (
+            catalog.roles.get(self.current_user) is not self._me
+            or catalog.get(self._name) is not None
+        ):
+            return None
+        row = self._row
+        password = _stored(row.password, catalog, salt)
+        oid = catalog.next_oid
+        changed, _ = catalog.add_role(row.renumbered(oid, password))
+        for grant in self._grants:
+            changed = changed.put_grant(
+                Grant(oid, grant.member, grant.grantor, grant.admin, grant.inherit, grant.set)
+            )
+        return _count_salt(changed, catalog, password)
+
+
+@final
+class RenameReplay(Memo):
+    """An ALTER ROLE ... RENAME TO: the row it stored, while the row it renamed is the same."""
+
+    __slots__ = ("_me", "_members", "_new", "_old", "_renamed")
+
+    def __init__(
+        self,
+        stmt: st.RenameRole,
+        situation: Situation,
+        result: Result,
+        read: tuple[Role, object],
+        rows: tuple[Role, Role],
+    ) -> None:
+        super().__init__(stmt, situation, result)
+        self._me, self._members = read
+        self._old, self._renamed = rows
+        self._new = stmt.new
+
+    def answer(self, catalog: Catalog, salt: Salt) -> Catalog | None:
+        old = self._old
+        if (
+            catalog.get(old.name) != old
+            or catalog.get(self._new) is not None
+            or catalog.roles.get(self.current_user) is not self._me
+            or catalog.membership_graph is not self._members
+        ):
+            return None
+        return catalog.renamed(old, self._renamed)
+
+
+def remembered(
+    stmt: st.Statement,
+    situation: Situation,
+    result: Result,
+    before: Catalog,
+    after: Catalog,
+) -> Memo | None:
+    """What to remember of ``stmt``, which turned ``before`` into ``after`` with ``result``."""
+    if after is before:
+        return Unchanged(stmt, situation, result, before)
+    record = _RECORDERS.get(type(stmt))
+    return None if record is None else record(stmt, situation, result, before, after)
+
+
+def _password_replay(
+    stmt: st.AlterRole,
+    situation: Situation,
+    result: Result,
+    before: Catalog,
+    after: Catalog,
+) -> PasswordReplay | None:
+    if after.checks_epoch is not before.checks_epoch or stmt.options.role:
+        return None
+    target = stmt.target
+    if target.kind is st.RoleRefKind.NAME:
+        assert target.name is not None
+        row = after.get(target.name)
+    else:
+        row = after.roles.get(
+            situation[3] if target.kind is st.RoleRefKind.SESSION_USER else situation[2]
+        )
+    if row is None:  # pragma: no cover - the statement succeeded on this role
+        return None
+    return PasswordReplay(
+        stmt,
+        situation,
+        result,
+        before.checks_epoch,
+        (row.oid, row.password, row.valid_until),
+    )
+
+
+def _creator(situation: Situation, before: Catalog) -> Role | None:
+    """The row of the role running a CREATE or RENAME that may be remembered, or None where
+    ``rds.restrict_password_commands`` makes its checks read rds_password's membership."""
+    if situation[1].restrict_password_commands:
+        return None
+    return before.roles.get(situation[2])
+
+
+def _create_replay(
+    stmt: st.CreateRole,
+    situation: Situation,
+    result: Result,
+    before: Catalog,
+    after: Catalog,
+) -> CreateReplay | None:
+    options = stmt.options
+    if options.in_role or options.role or options.admin:
+        return None
+    me = _creator(situation, before)
+    oid = before.next_oid
+    if me is None or after.next_oid != oid + 1:
+        return None
+    stored = (after.role(oid), tuple(after.grants_of_role(oid)))
+    return CreateReplay(stmt, situation, result, me, stored)
+
+
+def _rename_replay(
+    stmt: st.RenameRole,
+    situation: Situation,
+    result: Result,
+    before: Catalog,
+    after: Catalog,
+) -> RenameReplay | None:
+    me = _creator(situation, before)
+    old = before.get(stmt.old)
+    renamed = after.get(stmt.new)
+    if me is None or old is None or renamed is None:
+        return None
+    return RenameReplay(stmt, situation, result, (me, before.membership_graph), (old, renamed))
+
+
+_Recorder = Callable[[Any, Situation, Result, Catalog, Catalog], Memo | None]
+
+#: The statements whose changes may be remembered, and how.
+_RECORDERS: dict[type[st.Statement], _Recorder] = {
+    st.AlterRole: _password_replay,
+    st.CreateRole: _create_replay,
+    st.RenameRole: _rename_replay,
+}
