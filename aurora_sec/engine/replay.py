@@ -8,7 +8,7 @@ the same change. Each kind of memo below names what it depends on, beyond the *s
 every one needs (the same statement object, GUC dict and configuration, the same current and
 session user):
 
-* :class:`Seen`: a statement run once; it is remembered (as below) when it comes again.
+* :data:`SEEN`: a statement run once; it is remembered (as below) when it comes again.
 * :class:`Unchanged`: a statement that changed nothing (GRANT of a membership held, DROP ROLE
   IF EXISTS of nothing): the whole catalog, by identity. Its answer is its result again.
 * :class:`PasswordReplay`: an ALTER ROLE that changed only passwords and VALID UNTIL: the
@@ -41,11 +41,11 @@ from aurora_sec.engine.result import Result
 from aurora_sec.sql import statements as st
 
 __all__ = [
+    "SEEN",
     "CreateReplay",
     "Memo",
     "PasswordReplay",
     "RenameReplay",
-    "Seen",
     "Situation",
     "Unchanged",
     "remembered",
@@ -88,25 +88,27 @@ class Memo:
 
 
 @final
-class Seen(Memo):
-    """A statement run once: remembered only when it comes again (a first sight pays for
-    nothing more). Its situation never matches."""
+class _Seen(Memo):
+    """The note of a statement run once (:data:`SEEN`): it is remembered when it comes again,
+    so a first sight builds nothing. It holds no statement and matches no situation."""
 
     __slots__ = ()
 
-    def __init__(self, stmt: st.Statement) -> None:
-        self.stmt = stmt
-        self.gucs = _NEVER
-        self.config = _NEVER
+    def __init__(self) -> None:
+        self.stmt = self.gucs = self.config = self.result = _NEVER
         self.current_user = self.session_user = -1
-        self.result = _NEVER
+
+    def __repr__(self) -> str:
+        return "<SEEN>"
 
     def answer(self, catalog: Catalog, salt: Salt) -> Catalog | None:
         return None
 
 
-#: A situation no session is in.
+#: A value no statement or situation is.
 _NEVER: Any = object()
+
+SEEN: Memo = _Seen()
 
 
 @final

@@ -214,8 +214,10 @@ class Session:
         self._select_memo: (
             tuple[st.Statement, Catalog, EngineConfig, int, int, SslState | None, Result] | None
         ) = None
-        #: What this session remembers of the role statements it ran, by ``id`` of the
-        #: (cached, so shared) statement object (replay.py; see :meth:`_execute_role_ddl`).
+        #: What this session remembers of the role statements it ran, by the hash of their
+        #: text (never the text: it may hold a password). A memo answers only for the very
+        #: statement object it was made for, so two texts of one hash share a slot, no
+        #: answer (replay.py; see :meth:`_execute_role_ddl`).
         self._memos: dict[int, Memo] = {}
         self._apply_role_settings(database.catalog)
 
@@ -314,7 +316,7 @@ class Session:
             stmt = statements[0]
             handler = _ROLE_DDL.get(type(stmt))
             if handler is not None:
-                return self._execute_role_ddl(stmt, handler)
+                return self._execute_role_ddl(stmt, handler, sql)
             if type(stmt) is st.SelectFunctions and stmt.simple:
                 return self._execute_simple_select(stmt)
             return self._execute_one(stmt)
@@ -375,7 +377,7 @@ class Session:
             self._end(commit=True)
         return Result(result.tag, result.columns, result.rows, result.notices, (result,))
 
-    def _execute_role_ddl(self, stmt: st.Statement, handler: _RoleHandler) -> Result:
+    def _execute_role_ddl(self, stmt: st.Statement, handler: _RoleHandler, sql: str) -> Result:
         """One role DDL statement outside a transaction block.
 
         The same steps as :meth:`_execute_one` + :meth:`_run` for a statement that only reads
@@ -391,7 +393,9 @@ class Session:
         gucs = self._effective_gucs()
         config = self._config()
         current_user, session_user = self._current_user, self._session_user
-        memo = self._memos.get(id(stmt))
+        memos = self._memos
+        key = hash(sql)
+        memo = memos.get(key)
         if (  # memo.in_situation, spelled out: this is every repeated statement's path
             memo is not None
             and memo.stmt is stmt
@@ -422,16 +426,13 @@ class Session:
             db.commit(changed)
         # The same statement run again where what it read is unchanged answers the same
         # (replay.py says, for each kind, what that is): remember it once it is seen again.
-        memos = self._memos
-        key = id(stmt)
-        seen = memos.get(key)
-        if seen is None or seen.stmt is not stmt:
+        if memo is None:  # a first sight: only noted (nothing built)
             if len(memos) >= _MEMOS:
                 memos.clear()
-            memos[key] = replay.Seen(stmt)
+            memos[key] = replay.SEEN
         else:
             situation = (gucs, config, current_user, session_user)
-            memos[key] = replay.remembered(stmt, situation, result, catalog, changed) or seen
+            memos[key] = replay.remembered(stmt, situation, result, catalog, changed) or memo
         return result
 
     def _role_ddl_context(

@@ -89,19 +89,26 @@ class ExecContext:
     def me(self) -> Role:
         """The current role's row; a role another session dropped has no attribute at all
         (``superuser_arg`` and ``has_createrole_privilege`` find no row and say false)."""
-        me = self.catalog.roles.get(self.current_user)
-        return me if me is not None else Role(self.current_user, "", inherit=False)
+        try:
+            return self.catalog.role(self.current_user)
+        except KeyError:
+            return Role(self.current_user, "", inherit=False)
 
     @property
     def superuser(self) -> bool:
-        me = self.catalog.roles.get(self.current_user)
-        return me is not None and me.superuser
+        try:
+            return self.catalog.role(self.current_user).superuser
+        except KeyError:  # dropped by another session
+            return False
 
     @property
     def createrole(self) -> bool:
         """``have_createrole_privilege()``: superuser or CREATEROLE."""
-        me = self.catalog.roles.get(self.current_user)
-        return me is not None and (me.superuser or me.createrole)
+        try:
+            me = self.catalog.role(self.current_user)
+        except KeyError:  # dropped by another session
+            return False
+        return me.superuser or me.createrole
 
     def is_admin(self, role: int) -> bool:
         return membership.is_admin(
