@@ -99,9 +99,9 @@ class Role(NamedTuple):
 _new_row = tuple.__new__
 
 
-@attrs.frozen
-class Grant:
-    """A row of ``pg_auth_members``: ``member`` is a member of ``role``."""
+class Grant(NamedTuple):
+    """A row of ``pg_auth_members``: ``member`` is a member of ``role`` (a named tuple, as
+    :class:`Role` is: every GRANT builds one)."""
 
     role: int
     member: int
