@@ -410,3 +410,48 @@ def test_a_session_whose_role_another_session_dropped(pg: PgServer) -> None:
     assert ("error", "42704", "invalid role OID: <oid>", None, None) in real
     with pytest.raises(PostgresError):
         session.current_user  # noqa: B018 - the property raises as SELECT current_user does
+
+
+def test_a_remembered_statement_is_decided_again_after_the_configuration_changes(
+    acct: Account,
+) -> None:
+    """A repeated password change is replayed (engine/replay.py) only while the instance's
+    configuration is the one it was remembered under: after the reboot that turns
+    rds.restrict_password_commands on, the same session's repeat is refused."""
+    rds = _cluster(acct)
+    acct.session("prod").execute("CREATE ROLE app LOGIN; CREATE ROLE manager LOGIN CREATEROLE")
+    manager = acct.session("prod", "manager")
+    for _ in range(4):  # noted, remembered, then answered by the replay
+        assert manager.execute("ALTER ROLE app VALID UNTIL '2030-01-01'").tag == "ALTER ROLE"
+    rds.modify_db_cluster_parameter_group(
+        DBClusterParameterGroupName="g",
+        Parameters=[
+            {
+                "ParameterName": "rds.restrict_password_commands",
+                "ParameterValue": "1",
+                "ApplyMethod": "pending-reboot",
+            }
+        ],
+    )
+    rds.reboot_db_instance(DBInstanceIdentifier="prod-1")
+    err = _error(manager, "ALTER ROLE app VALID UNTIL '2030-01-01'")
+    assert (err.sqlstate, err.message) == (
+        "42501",
+        "must be a member of rds_password to alter passwords",
+    )
+
+
+def test_a_remembered_statement_is_decided_again_for_another_session_user() -> None:
+    """ALTER ROLE SESSION_USER, remembered for session user cr, is decided again once the
+    session user is rdsadmin (current user cr both times): another target, refused."""
+    session = new_session(15)
+    session.execute("CREATE ROLE cr LOGIN")
+    session.execute("SET SESSION AUTHORIZATION cr")
+    text = "ALTER ROLE SESSION_USER PASSWORD 'own-password'"
+    for _ in range(4):  # noted, remembered, then answered by the replay
+        assert session.execute(text).tag == "ALTER ROLE"
+    session.execute("RESET SESSION AUTHORIZATION; SET ROLE cr")
+    before = session.catalog
+    err = _error(session, text)
+    assert err.sqlstate == "42501"
+    assert session.catalog == before
