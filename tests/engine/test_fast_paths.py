@@ -215,6 +215,18 @@ def test_a_repeated_password_change_is_checked_again_after_a_change_it_depends_o
     assert cr.catalog.salts_drawn == drawn + 3
 
 
+def _twin_clusters(major: int, created_by_cr: str) -> tuple[Session, Session]:
+    """Two clusters in the same state (rdsadmin sessions): a CREATEROLE role cr, and what
+    ``created_by_cr`` creates as cr (on 16, cr then holds ADMIN OPTION on it)."""
+    twins = []
+    for _ in range(2):
+        setup = new_session(major)
+        setup.execute("CREATE ROLE cr LOGIN CREATEROLE")
+        Session(setup._db, setup._config, "cr").execute(created_by_cr)
+        twins.append(setup)
+    return twins[0], twins[1]
+
+
 #: (session, statement): two sessions on one cluster, so that one changes what the other's
 #: remembered password change must keep (a PASSWORD replay keeps the VALID UNTIL of now).
 TWO_SESSIONS = [
@@ -249,13 +261,7 @@ TWO_SESSIONS = [
 def test_replays_across_sessions_match_checked_runs(major: int, user: str) -> None:
     """Each statement against the same cluster state: run by one of two long-lived sessions
     (which replay), and by a new session each time (which never does)."""
-    clusters = []
-    for _ in range(2):
-        setup = new_session(major)
-        setup.execute("CREATE ROLE cr LOGIN CREATEROLE")
-        Session(setup._db, setup._config, "cr").execute("CREATE ROLE t LOGIN")
-        clusters.append(setup)
-    replaying, checked = clusters
+    replaying, checked = _twin_clusters(major, "CREATE ROLE t LOGIN")
     sessions = {name: Session(replaying._db, replaying._config, user) for name in "ab"}
     gucs: dict[str, list[str]] = {"a": [], "b": []}
     for name, sql in TWO_SESSIONS:
@@ -444,13 +450,7 @@ def test_random_interleavings_match_the_general_path(
     replays answer); two sessions on a twin cluster run it inside BEGIN/COMMIT (the general
     statement loop, which remembers nothing). Every outcome and the catalog after each
     step must be equal."""
-    clusters = []
-    for _ in range(2):
-        setup = new_session(major)
-        setup.execute("CREATE ROLE cr LOGIN CREATEROLE")
-        Session(setup._db, setup._config, "cr").execute("CREATE ROLE t LOGIN; CREATE ROLE u")
-        clusters.append(setup)
-    fast_cluster, general_cluster = clusters
+    fast_cluster, general_cluster = _twin_clusters(major, "CREATE ROLE t LOGIN; CREATE ROLE u")
     fast = {
         n: Session(fast_cluster._db, fast_cluster._config, u)
         for n, u in zip("ab", users, strict=True)

@@ -41,6 +41,21 @@ def _cluster(acct: Account, version: str = "15.4", **extra: Any) -> RdsClient:
     return rds
 
 
+def _restrict_password_commands(rds: Any) -> None:
+    """Set rds.restrict_password_commands = 1 in the cluster parameter group "g" (static:
+    it applies at the next reboot)."""
+    rds.modify_db_cluster_parameter_group(
+        DBClusterParameterGroupName="g",
+        Parameters=[
+            {
+                "ParameterName": "rds.restrict_password_commands",
+                "ParameterValue": "1",
+                "ApplyMethod": "pending-reboot",
+            }
+        ],
+    )
+
+
 def _error(session: Any, sql: str) -> PostgresError:
     with pytest.raises(PostgresError) as info:
         session.execute(sql)
@@ -93,16 +108,7 @@ def test_restricted_password_management_end_to_end(acct: Account) -> None:
     s = acct.session("prod")
     s.execute("CREATE ROLE app LOGIN PASSWORD 'one'")
     s.execute("CREATE ROLE manager LOGIN CREATEROLE")
-    rds.modify_db_cluster_parameter_group(
-        DBClusterParameterGroupName="g",
-        Parameters=[
-            {
-                "ParameterName": "rds.restrict_password_commands",
-                "ParameterValue": "1",
-                "ApplyMethod": "pending-reboot",
-            }
-        ],
-    )
+    _restrict_password_commands(rds)
     # static: nothing changes until the reboot
     s.execute("ALTER ROLE app PASSWORD 'two'")
     assert s.execute("SHOW rds.restrict_password_commands").value == "off"
@@ -135,16 +141,7 @@ def test_rename_is_restricted_only_for_md5_passwords(acct: Account) -> None:
     s.execute("SET password_encryption = 'md5'; CREATE ROLE m1 LOGIN PASSWORD 'x'")
     s.execute("SET password_encryption = 'scram-sha-256'; CREATE ROLE s1 LOGIN PASSWORD 'x'")
     s.execute("CREATE ROLE manager LOGIN CREATEROLE")
-    rds.modify_db_cluster_parameter_group(
-        DBClusterParameterGroupName="g",
-        Parameters=[
-            {
-                "ParameterName": "rds.restrict_password_commands",
-                "ParameterValue": "1",
-                "ApplyMethod": "pending-reboot",
-            }
-        ],
-    )
+    _restrict_password_commands(rds)
     rds.reboot_db_cluster(DBClusterIdentifier="prod")
     manager = acct.session("prod", "manager")
     err = _error(manager, "ALTER ROLE m1 RENAME TO m2")
@@ -423,16 +420,7 @@ def test_a_remembered_statement_is_decided_again_after_the_configuration_changes
     manager = acct.session("prod", "manager")
     for _ in range(4):  # noted, remembered, then answered by the replay
         assert manager.execute("ALTER ROLE app VALID UNTIL '2030-01-01'").tag == "ALTER ROLE"
-    rds.modify_db_cluster_parameter_group(
-        DBClusterParameterGroupName="g",
-        Parameters=[
-            {
-                "ParameterName": "rds.restrict_password_commands",
-                "ParameterValue": "1",
-                "ApplyMethod": "pending-reboot",
-            }
-        ],
-    )
+    _restrict_password_commands(rds)
     rds.reboot_db_instance(DBInstanceIdentifier="prod-1")
     err = _error(manager, "ALTER ROLE app VALID UNTIL '2030-01-01'")
     assert (err.sqlstate, err.message) == (
