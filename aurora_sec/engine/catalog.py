@@ -30,8 +30,7 @@ class Role(NamedTuple):
 
     A named tuple rather than an attrs class: a row is rebuilt by every statement that
     changes a role, and a tuple is built in a quarter of the time of a frozen attrs object
-    (benchmarks/bench_repeat_floor.py). It is just as immutable; its repr leaves out the
-    password.
+    (docs/performance.md). It is just as immutable; its repr leaves out the password.
     """
 
     oid: int
