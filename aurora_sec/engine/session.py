@@ -390,8 +390,8 @@ class Session:
         if db.locks.holders:
             return self._execute_role_ddl_contended(stmt, handler)
         catalog = db.catalog
-        gucs = self._effective_gucs()
         config = self._config()
+        gucs = self._effective_gucs(config)
         current_user, session_user = self._current_user, self._session_user
         memos = self._memos
         key = hash(sql)
@@ -1028,9 +1028,11 @@ class Session:
                 str(self._current_user) if name == "role" else self._gucs.get(name)
             )
 
-    def _effective_gucs(self) -> dict[str, str]:
-        """The GUCs role statements read; cached until a SET or a new instance configuration."""
-        config = self._config()
+    def _effective_gucs(self, config: EngineConfig | None = None) -> dict[str, str]:
+        """The GUCs role statements read; cached until a SET or a new instance configuration
+        (``config``: the instance's configuration, when the caller already has it)."""
+        if config is None:
+            config = self._config()
         gucs = self._gucs
         cached = self._gucs_cache
         if cached is not None and cached[0] is config and cached[1] is gucs:
