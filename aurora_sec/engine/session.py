@@ -201,6 +201,10 @@ class Session:
         self._authenticated_user = role.oid
         self._session_user = role.oid
         self._current_user = role.oid
+        #: The name each role had when this session took it on (connection, SET ROLE, SET
+        #: SESSION AUTHORIZATION): the ``role`` and ``session_authorization`` settings keep
+        #: that text, whatever a later rename or DROP by another session does.
+        self._names_taken: dict[int, str] = {role.oid: role.name}
         #: The session's SET values. Never mutated: every change replaces the dict, so a
         #: transaction or savepoint keeps the dict itself as its snapshot.
         self._gucs: dict[str, str] = {}
@@ -1006,6 +1010,7 @@ class Session:
                 raise ctx.fail("set_role.denied", name=role.name)
             self._remember_local(stmt, "role")
             self._current_user = role.oid
+            self._names_taken[role.oid] = role.name
             return stmt.tag
         authenticated = ctx.catalog.roles.get(self._authenticated_user)
         if authenticated is None or not authenticated.superuser:
@@ -1018,6 +1023,7 @@ class Session:
         if role is None:
             raise PostgresError("22023", f'role "{stmt.role}" does not exist')
         self._session_user = self._current_user = role.oid
+        self._names_taken[role.oid] = role.name
         return stmt.tag
 
     def _remember_local(self, stmt: st.Statement, name: str) -> None:
@@ -1054,9 +1060,11 @@ class Session:
             me = self.catalog.roles.get(self._current_user)
             return "on" if me is not None and me.superuser else "off"
         if name in ("role",):
-            return "none" if self._current_user == self._session_user else self.current_user
+            if self._current_user == self._session_user:
+                return "none"
+            return self._names_taken.get(self._current_user) or self.current_user
         if name == "session_authorization":
-            return self.session_user
+            return self._names_taken.get(self._session_user) or self.session_user
         if name == "server_version":
             return f"{self._db.version}"
         guc = gucs.lookup(name, self.major)

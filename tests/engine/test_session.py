@@ -344,6 +344,8 @@ AFTER_OWN_ROLE_DROPPED = [
     "RESET ROLE",
     "SET password_encryption = md5",
     "SHOW password_encryption",
+    "SHOW is_superuser",
+    "SHOW session_authorization",
     "BEGIN",
     "COMMIT",
     "SELECT rolname FROM pg_roles WHERE rolname = 'dr_t'",
@@ -443,3 +445,45 @@ def test_a_remembered_statement_is_decided_again_for_another_session_user() -> N
     err = _error(session, text)
     assert err.sqlstate == "42501"
     assert session.catalog == before
+
+
+def test_role_settings_keep_the_names_a_session_took_on(pg: PgServer) -> None:
+    """``SHOW session_authorization`` and ``SHOW role`` print the names as they were when the
+    session took the roles on; ``session_user``/``current_user`` look them up again. Another
+    session renames both (compared with the server)."""
+    reads = [
+        "SHOW session_authorization",
+        "SHOW role",
+        "SELECT session_user, current_user",
+        "BEGIN",
+        "SET ROLE NONE",
+        "SHOW role",
+        "ROLLBACK",
+        "SHOW role",
+    ]
+    setup = "CREATE ROLE rn_cr LOGIN CREATEROLE; CREATE ROLE rn_t; GRANT rn_t TO rn_cr"
+    renames = ["ALTER ROLE rn_cr RENAME TO rn_cr2", "ALTER ROLE rn_t RENAME TO rn_t2"]
+    real = []
+    with pg.connect("rdsadmin") as admin:
+        admin.autocommit = True
+        admin.execute(setup)
+        try:
+            with pg.connect("rn_cr") as conn:
+                conn.autocommit = True
+                conn.execute("SET ROLE rn_t")
+                for sql in renames:
+                    admin.execute(sql)
+                for sql in reads:
+                    cur = conn.execute(sql)
+                    real.append([tuple(row) for row in cur.fetchall()] if cur.description else [])
+        finally:
+            admin.execute("DROP ROLE IF EXISTS rn_cr, rn_cr2, rn_t, rn_t2")
+    admin_session = new_session(pg.major)
+    admin_session.execute(setup)
+    session = Session(admin_session._db, admin_session._config, "rn_cr")
+    session.execute("SET ROLE rn_t")
+    for sql in renames:
+        admin_session.execute(sql)
+    emulated = [list(session.execute(sql).rows or ()) for sql in reads]
+    assert emulated == real
+    assert real[0] == [("rn_cr",)] and real[2] == [("rn_cr2", "rn_t2")]
