@@ -383,6 +383,8 @@ _statement = hst.one_of(
     hst.builds("REVOKE {} FROM {}".format, _name, _name),
     hst.builds("SET ROLE {}".format, _name),
     hst.just("RESET ROLE"),
+    hst.builds("SET SESSION AUTHORIZATION {}".format, _name),
+    hst.sampled_from(["RESET SESSION AUTHORIZATION", "SHOW role", "SHOW session_authorization"]),
     hst.sampled_from(
         [
             "SET password_encryption = 'md5'",
