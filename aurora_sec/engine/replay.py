@@ -59,7 +59,9 @@ Salt = Callable[[int], bytes]
 
 class Memo:
     """A statement's remembered answer: :meth:`answer` gives the catalog to commit (the same
-    catalog when nothing changes) while what it depends on holds, else None."""
+    catalog when nothing changes) while what it depends on holds, else None. The session tests
+    the situation first: the same ``stmt`` object, ``gucs`` dict and ``config`` (by identity),
+    and the same ``current_user`` and ``session_user``."""
 
     __slots__ = ("config", "current_user", "gucs", "result", "session_user", "stmt")
 
@@ -70,18 +72,6 @@ class Memo:
 
     def __repr__(self) -> str:  # nothing stored (a password) shows
         return f"<{type(self).__name__} of {self.stmt.redacted!r}>"
-
-    def in_situation(
-        self, gucs: Mapping[str, str], config: EngineConfig, current_user: int, session_user: int
-    ) -> bool:
-        """The same GUC dict and configuration (by identity), the same two identities (the
-        session inlines this test on its hot path)."""
-        return (
-            gucs is self.gucs
-            and config is self.config
-            and current_user == self.current_user
-            and session_user == self.session_user
-        )
 
     def answer(self, catalog: Catalog, salt: Salt) -> Catalog | None:
         raise NotImplementedError

@@ -404,7 +404,7 @@ class Session:
         memos = self._memos
         key = hash(sql)
         memo = memos.get(key)
-        if (  # memo.in_situation, spelled out: this is every repeated statement's path
+        if (  # the memo's situation (replay.Memo): every repeated statement's path
             memo is not None
             and memo.stmt is stmt
             and memo.gucs is gucs
