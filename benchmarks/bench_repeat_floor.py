@@ -32,7 +32,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aurora_sec.engine.catalog import Role
 from aurora_sec.engine.passwords import StoredPassword
 from aurora_sec.sql.classify import classify_major
 from aurora_sec.sql.statements import AlterRole
@@ -80,21 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         assert role is not None
         drawn = catalog.salts_drawn
         password = StoredPassword("scram-sha-256", plain=secret, salt=db.salt(drawn))
-        row = Role(
-            role.oid,
-            role.name,
-            role.superuser,
-            role.inherit,
-            role.createrole,
-            role.createdb,
-            role.login,
-            role.replication,
-            role.bypassrls,
-            role.connection_limit,
-            password,
-            valid_until,
-        )
-        changed = catalog.replace_role(row)
+        changed = catalog.with_secret(role.oid, password, valid_until)
         changed.salts_drawn = drawn + 1
         db.commit(changed)
 

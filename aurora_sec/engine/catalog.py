@@ -422,23 +422,16 @@ class Catalog:
         return new, role
 
     def replace_role(self, role: Role) -> Catalog:
-        new = self._copy()
         old = self._roles[role.oid]
-        new._roles = self._roles.set(role.oid, role)
-        if old.same_but_secret(role):
-            new.checks_epoch = self.checks_epoch
-        elif old.name != role.name:
-            new._by_name = self._by_name.moved(old.name, role.name, role.oid)
-        new.membership_memo = self._carried((role.oid,))
-        return new
+        if old.name != role.name:
+            return self.renamed(old, role)
+        return self._with_row(role, keep_epoch=old.same_but_secret(role))
 
     def renamed(self, old: Role, role: Role) -> Catalog:
         """:meth:`replace_role` of ``old`` (the current row) by ``role``, a row with another
         name (and, perhaps, its MD5 password cleared)."""
-        new = self._copy()
-        new._roles = self._roles.set(role.oid, role)
+        new = self._with_row(role, keep_epoch=False)
         new._by_name = self._by_name.moved(old.name, role.name, role.oid)
-        new.membership_memo = self._carried((role.oid,))
         return new
 
     def with_secret(
@@ -446,10 +439,16 @@ class Catalog:
     ) -> Catalog:
         """Role ``oid`` with a new ``rolpassword`` and ``rolvaliduntil``, nothing else changed
         (the checks epoch kept): :meth:`replace_role` of ``role(oid).with_secret(...)``."""
+        return self._with_row(self._roles[oid].with_secret(password, valid_until), keep_epoch=True)
+
+    def _with_row(self, role: Role, *, keep_epoch: bool) -> Catalog:
+        """A new catalog with ``role`` in place of the row of its oid (the name index is the
+        caller's); ``keep_epoch`` when only the password or VALID UNTIL differ."""
         new = self._copy()
-        new._roles = self._roles.set(oid, self._roles[oid].with_secret(password, valid_until))
-        new.checks_epoch = self.checks_epoch
-        new.membership_memo = self._carried((oid,))
+        new._roles = self._roles.set(role.oid, role)
+        if keep_epoch:
+            new.checks_epoch = self.checks_epoch
+        new.membership_memo = self._carried((role.oid,))
         return new
 
     def drop_roles(self, oids: Iterable[int]) -> Catalog:

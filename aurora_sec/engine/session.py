@@ -31,7 +31,7 @@ from aurora_sec.aws.rds.errors import UnsupportedByEmulator
 from aurora_sec.engine import aurora, gucs, objects, replay
 from aurora_sec.engine.catalog import Catalog, RowKey
 from aurora_sec.engine.config import EngineConfig
-from aurora_sec.engine.ddl.context import ExecContext
+from aurora_sec.engine.ddl.context import ExecContext, role_name
 from aurora_sec.engine.ddl.memberships import add_members, del_members
 from aurora_sec.engine.ddl.role_settings import alter_role_set
 from aurora_sec.engine.ddl.roles import alter_role, create_role, drop_role, rename_role
@@ -247,10 +247,7 @@ class Session:
         return self._name_of(self._current_user)
 
     def _name_of(self, oid: int) -> str:
-        role = self.catalog.roles.get(oid)
-        if role is None:
-            raise error("role.invalid_oid", self.major, oid=oid)
-        return role.name
+        return role_name(self.catalog, self.major, oid)
 
     @property
     def in_transaction(self) -> bool:

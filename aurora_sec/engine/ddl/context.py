@@ -16,7 +16,16 @@ from aurora_sec.engine.messages import error, notice
 from aurora_sec.errors import PostgresError
 from aurora_sec.sql.statements import RoleRef, RoleRefKind, ServerMessage
 
-__all__ = ["ExecContext"]
+__all__ = ["ExecContext", "role_name"]
+
+
+def role_name(catalog: Catalog, major: int, oid: int) -> str:
+    """``GetUserNameFromId``: the name of a role known by oid; 42704 ``invalid role OID`` once
+    another session dropped it."""
+    role = catalog.roles.get(oid)
+    if role is None:
+        raise error("role.invalid_oid", major, oid=oid)
+    return role.name
 
 
 class ExecContext:
@@ -141,10 +150,7 @@ class ExecContext:
 
     def name_of(self, oid: int) -> str:
         """``GetUserNameFromId``: the name of a role known by oid (the session's own)."""
-        role = self.catalog.roles.get(oid)
-        if role is None:
-            raise error("role.invalid_oid", self.major, oid=oid)
-        return role.name
+        return role_name(self.catalog, self.major, oid)
 
     # -- messages --------------------------------------------------------------------
 
