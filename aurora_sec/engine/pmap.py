@@ -33,20 +33,6 @@ class LayeredMap(Mapping[K, V], Generic[K, V]):
         self._len = len(self._base)
 
     @classmethod
-    def _make(cls, base: dict[K, V], top: dict[K, object], length: int) -> LayeredMap[K, V]:
-        new: LayeredMap[K, V] = object.__new__(cls)
-        if len(top) > 32 and len(top) * len(top) > 2 * len(base):
-            merged = dict(base)
-            for key, value in top.items():
-                if value is _GONE:
-                    merged.pop(key, None)
-                else:
-                    merged[key] = value  # type: ignore[assignment]
-            base, top = merged, {}
-        new._base, new._top, new._len = base, top, length
-        return new
-
-    @classmethod
     def single(cls, key: K, value: V) -> LayeredMap[K, V]:
         """A map of one entry (cheaper than ``LayeredMap().set(key, value)``)."""
         new: LayeredMap[K, V] = object.__new__(cls)
@@ -123,27 +109,52 @@ class LayeredMap(Mapping[K, V], Generic[K, V]):
             length = self._len + 1
         else:
             length = self._len
-        new_top = top.copy()
-        new_top[key] = value
-        size = len(new_top)
+        top = top.copy()
+        top[key] = value
+        # _layered's steps, spelled out here and in added(): a GRANT makes four of these
         base = self._base
-        if size > 32 and size * size > 2 * len(base):  # a merge is due: _make does it
-            return self._make(base, new_top, length)
+        size = len(top)
+        if size > 32 and size * size > 2 * len(base):
+            return _layered(base, top, length)
         new: LayeredMap[K, V] = object.__new__(LayeredMap)
         new._base = base
-        new._top = new_top
+        new._top = top
         new._len = length
         return new
 
+    def added(self, key: K, value: V) -> LayeredMap[K, V]:
+        """:meth:`set` of a ``key`` that is absent (a new role's oid and name), without
+        looking for it first."""
+        top = self._top.copy()
+        top[key] = value
+        base = self._base
+        size = len(top)
+        if size > 32 and size * size > 2 * len(base):
+            return _layered(base, top, self._len + 1)
+        new: LayeredMap[K, V] = object.__new__(LayeredMap)
+        new._base = base
+        new._top = top
+        new._len = self._len + 1
+        return new
+
     def delete(self, key: K) -> LayeredMap[K, V]:
-        if key not in self:
-            return self
-        top = dict(self._top)
-        if key in self._base:
+        top = self._top
+        base = self._base
+        current = top.get(key, _MISSING)
+        if current is _MISSING:
+            if key not in base:
+                return self
+            top = top.copy()
             top[key] = _GONE
+        elif current is _GONE:
+            return self
         else:
-            del top[key]
-        return self._make(self._base, top, self._len - 1)
+            top = top.copy()
+            if key in base:
+                top[key] = _GONE
+            else:
+                del top[key]
+        return _layered(base, top, self._len - 1)
 
     def moved(self, old_key: K, new_key: K, value: V) -> LayeredMap[K, V]:
         """``delete(old_key).set(new_key, value)`` with one copy of the top layer (a rename
@@ -154,7 +165,7 @@ class LayeredMap(Mapping[K, V], Generic[K, V]):
         else:
             del top[old_key]
         top[new_key] = value
-        return self._make(self._base, top, self._len)
+        return _layered(self._base, top, self._len)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Mapping):
@@ -167,3 +178,22 @@ class LayeredMap(Mapping[K, V], Generic[K, V]):
 
     def __repr__(self) -> str:
         return f"LayeredMap({dict(self.items())!r})"
+
+
+def _layered(base: dict[K, V], top: dict[K, object], length: int) -> LayeredMap[K, V]:
+    """A map of ``base`` under ``top`` (a fresh dict, not shared): the two merged into a new
+    base once ``top`` outgrows sqrt(2 n) entries (see the module's docstring)."""
+    size = len(top)
+    if size > 32 and size * size > 2 * len(base):
+        merged = base.copy()  # not dict(): that clones a dict with deleted slots key by key
+        for key, value in top.items():
+            if value is _GONE:
+                merged.pop(key, None)
+            else:
+                merged[key] = value  # type: ignore[assignment]
+        base, top = merged, {}
+    new: LayeredMap[K, V] = object.__new__(LayeredMap)
+    new._base = base
+    new._top = top
+    new._len = length
+    return new
