@@ -10,13 +10,16 @@ For each statement of reference/perf-baselines.md section 1:
 
 * ``parse_sql``: ``pglast.parse_sql`` of the first-sight texts;
 * ``first sight``: ``Session.execute`` of a text never seen before (a new role name each
-  time, and the classification cache emptied before each call, outside the timing; SELECT 1
-  has no name, so only the emptied cache makes it new);
+  time, and the classification cache and the session's memory of statements emptied before
+  each call, outside the timing; SELECT 1 has no name, so only the emptying makes it new);
 * ``repeated``: ``Session.execute`` of the very same text again and again, each time as a full
   statement against the current catalog. ALTER ROLE ... PASSWORD and GRANT repeat as they are
   (GRANT then answers NOTICE "already a member"); CREATE ROLE repeats after an untimed DROP
   ROLE of the same name; RENAME alternates ``a RENAME TO a_b`` and ``a_b RENAME TO a`` (both
   texts repeated, both timed);
+* ``batch``: the mean per statement of one batch of the same repeats (CREATE ROLE and its
+  DROP ROLE alternate there, both timed, as do the two RENAMEs), the method of
+  reference/perf-baselines.md: what a loop of repeats costs, periodic costs included;
 * ``real PG 15``: the statement on PostgreSQL 15 over loopback (psycopg, as rdsadmin, inside
   a transaction rolled back after each statement).
 
@@ -99,7 +102,34 @@ class _Emulator:
     def first_sight(self, k: int) -> list[float]:
         execute = self.session.execute
         calls = [partial(execute, text) for text in self.texts(k)]
-        return _timed(calls, cache_clear)
+        return _timed(calls, self._forget)
+
+    def _forget(self) -> None:
+        cache_clear()
+        self.session.forget_statements()
+
+    def batch(self) -> float:
+        """Mean seconds per statement over one batch of repeats, GC off (the method of
+        reference/perf-baselines.md): CREATE and its DROP alternate, both repeated, as do
+        the two RENAMEs; the mean is over all the statements of the batch."""
+        execute = self.session.execute
+        if self.label == "create role":
+            texts = ["DROP ROLE IF EXISTS fresh", self.template.format(name="fresh")]
+        elif self.label == "rename":
+            texts = [self.template.format(name="again"), "ALTER ROLE again_b RENAME TO again"]
+        else:
+            texts = [self.template.format(name="again")] * 2
+        pairs = range(self.per_round // 2)
+        gc.disable()
+        try:
+            t0 = time.perf_counter()
+            for _ in pairs:
+                for text in texts:
+                    execute(text)
+            elapsed = time.perf_counter() - t0
+        finally:
+            gc.enable()
+        return elapsed / (2 * len(pairs))
 
     def repeated(self) -> list[float]:
         execute = self.session.execute
@@ -159,12 +189,12 @@ def main(argv: list[str] | None = None) -> int:
     server = None if args.no_server else _Server(args.rounds, args.server_n)
     print(
         f"{'statement':16s} {'parse_sql':>10s} {'1st sight':>10s} {'ratio':>6s} "
-        f"{'repeated':>9s} {'real PG 15':>11s} {'PG/1st':>7s} {'PG/rep':>7s}"
+        f"{'repeated':>9s} {'batch':>7s} {'real PG 15':>11s} {'PG/1st':>7s} {'PG/rep':>7s}"
     )
     try:
         for label, template in STATEMENTS.items():
             emulator = _Emulator(label, args.n, args.rounds)
-            parse, first, again, real = [], [], [], []
+            parse, first, again, batch, real = [], [], [], [], []
             ratios, pg_first, pg_again = [], [], []
             for k in range(args.rounds):
                 texts = emulator.texts(k)
@@ -172,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
                 p = _us(_timed(parses, None))
                 f = _us(emulator.first_sight(k))
                 a = _us(emulator.repeated())
+                batch.append(emulator.batch() * 1e6)
                 parse.append(p)
                 first.append(f)
                 again.append(a)
@@ -185,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
             real_text = f"{med(real):9.1f}us" if real else "-"
             print(
                 f"{label:16s} {med(parse):8.1f}us {med(first):8.1f}us {med(ratios):6.2f} "
-                f"{med(again):7.1f}us {real_text:>11s} "
+                f"{med(again):7.1f}us {med(batch):5.1f}us {real_text:>11s} "
                 + (f"{med(pg_first):6.0f}x {med(pg_again):6.0f}x" if real else "")
             )
     finally:

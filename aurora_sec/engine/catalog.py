@@ -59,7 +59,7 @@ class Role(NamedTuple):
     def replaced(self, **changes: object) -> Role:
         """A copy with ``changes`` (``_replace`` without its keyword machinery)."""
         get = changes.get
-        return _new_row(
+        return new_row(
             Role,
             (
                 self[0],
@@ -79,7 +79,7 @@ class Role(NamedTuple):
 
     def renumbered(self, oid: int, password: StoredPassword | None) -> Role:
         """This row under another oid, with ``password`` (a CREATE ROLE run again)."""
-        return _new_row(Role, (oid, *self[1:10], password, self[11]))
+        return new_row(Role, (oid, *self[1:10], password, self[11]))
 
     def same_but_secret(self, other: Role) -> bool:
         """Equal but for ``password`` and ``valid_until`` (the last two fields)."""
@@ -87,7 +87,7 @@ class Role(NamedTuple):
 
     def with_secret(self, password: StoredPassword | None, valid_until: str | None) -> Role:
         """A copy with a new ``rolpassword`` and ``rolvaliduntil`` (ALTER ROLE ... PASSWORD)."""
-        return _new_row(Role, self[:10] + (password, valid_until))  # noqa: RUF005 (faster)
+        return new_row(Role, self[:10] + (password, valid_until))  # noqa: RUF005 (faster)
 
     @property
     def predefined(self) -> bool:
@@ -95,7 +95,9 @@ class Role(NamedTuple):
         return self.name.startswith("pg_")
 
 
-_new_row = tuple.__new__
+#: ``new_row(Role, fields)``: a row from a tuple of all its fields, without the named tuple's
+#: keyword machinery (a replayed statement builds one: replay.py).
+new_row = tuple.__new__
 
 
 class Grant(NamedTuple):
@@ -311,17 +313,19 @@ class Catalog:
         by_member = self._by_member
         rows = by_member.get(member)
         key: tuple[int, int] = (role, grantor)
-        self._by_member = by_member.set(
-            member, LayeredMap.single(key, grant) if rows is None else rows.set(key, grant)
-        )
+        if rows is None:  # the member's first grant
+            self._by_member = by_member.added(member, LayeredMap.single(key, grant))
+        else:
+            self._by_member = by_member.set(member, rows.set(key, grant))
         by_role = self._by_role
         positioned = by_role.get(role)
         key = (member, grantor)
         row = (self._grant_seq, grant)
         self._grant_seq += 1
-        self._by_role = by_role.set(
-            role, LayeredMap.single(key, row) if positioned is None else positioned.set(key, row)
-        )
+        if positioned is None:  # the role's first member
+            self._by_role = by_role.added(role, LayeredMap.single(key, row))
+        else:
+            self._by_role = by_role.set(role, positioned.set(key, row))
 
     def _drop(self, grant: Grant) -> None:
         if self.find_grant(grant.role, grant.member, grant.grantor) is None:
@@ -367,6 +371,10 @@ class Catalog:
         oid = self._by_name.get(name)
         return None if oid is None else self._roles[oid]
 
+    def has_role(self, name: str) -> bool:
+        """Whether a role has this name (``get(name) is not None``, one lookup)."""
+        return name in self._by_name
+
     def role(self, oid: int) -> Role:
         return self._roles[oid]
 
@@ -408,15 +416,16 @@ class Catalog:
     # -- changing (each returns a new catalog) -------------------------------------------
 
     def add_role(self, role_without_oid: Role) -> tuple[Catalog, Role]:
-        """Insert a role with the next oid (the ``oid`` given is replaced unless it already is)."""
+        """Insert a role with the next oid (the ``oid`` given is replaced unless it already is)
+        under a name no role has (the caller's check: CREATE ROLE's "already exists")."""
         role = (
             role_without_oid
             if role_without_oid.oid == self.next_oid
             else role_without_oid._replace(oid=self.next_oid)
         )
         new = self._copy()
-        new._roles = self._roles.set(role.oid, role)
-        new._by_name = self._by_name.set(role.name, role.oid)
+        new._roles = self._roles.added(role.oid, role)
+        new._by_name = self._by_name.added(role.name, role.oid)
         new.next_oid = self.next_oid + 1
         new.membership_memo = self._carried(())  # no closure holds a new role
         return new, role
@@ -425,12 +434,16 @@ class Catalog:
         old = self._roles[role.oid]
         if old.name != role.name:
             return self.renamed(old, role)
-        return self._with_row(role, keep_epoch=old.same_but_secret(role))
+        if old.same_but_secret(role):
+            return self._with_row(role, keep_epoch=True, closures_read=False)
+        # A membership closure reads rolsuper and rolinherit of the roles it passes (membership.py)
+        read = old.superuser != role.superuser or old.inherit != role.inherit
+        return self._with_row(role, keep_epoch=False, closures_read=read)
 
     def renamed(self, old: Role, role: Role) -> Catalog:
         """:meth:`replace_role` of ``old`` (the current row) by ``role``, a row with another
         name (and, perhaps, its MD5 password cleared)."""
-        new = self._with_row(role, keep_epoch=False)
+        new = self._with_row(role, keep_epoch=False, closures_read=False)
         new._by_name = self._by_name.moved(old.name, role.name, role.oid)
         return new
 
@@ -439,16 +452,23 @@ class Catalog:
     ) -> Catalog:
         """Role ``oid`` with a new ``rolpassword`` and ``rolvaliduntil``, nothing else changed
         (the checks epoch kept): :meth:`replace_role` of ``role(oid).with_secret(...)``."""
-        return self._with_row(self._roles[oid].with_secret(password, valid_until), keep_epoch=True)
+        return self.with_secret_row(self._roles[oid].with_secret(password, valid_until))
 
-    def _with_row(self, role: Role, *, keep_epoch: bool) -> Catalog:
+    def with_secret_row(self, role: Role) -> Catalog:
+        """``role`` in place of the row of its oid, a row equal to it but for ``rolpassword``
+        and ``rolvaliduntil`` (the checks epoch kept)."""
+        return self._with_row(role, keep_epoch=True, closures_read=False)
+
+    def _with_row(self, role: Role, *, keep_epoch: bool, closures_read: bool) -> Catalog:
         """A new catalog with ``role`` in place of the row of its oid (the name index is the
-        caller's); ``keep_epoch`` when only the password or VALID UNTIL differ."""
+        caller's); ``keep_epoch`` when only the password or VALID UNTIL differ;
+        ``closures_read`` when a field a membership closure reads differs (the memo's
+        closures through the role are then stale)."""
         new = self._copy()
         new._roles = self._roles.set(role.oid, role)
         if keep_epoch:
             new.checks_epoch = self.checks_epoch
-        new.membership_memo = self._carried((role.oid,))
+        new.membership_memo = self._carried((role.oid,) if closures_read else ())
         return new
 
     def drop_roles(self, oids: Iterable[int]) -> Catalog:
@@ -472,8 +492,18 @@ class Catalog:
         for oid in gone:
             new._by_member = new._by_member.delete(oid)
             new._by_role = new._by_role.delete(oid)
-        new.settings = tuple(s for s in self.settings if s.role not in gone)
+        if any(s.role in gone for s in self.settings):  # else the same tuple (replay.py)
+            new.settings = tuple(s for s in self.settings if s.role not in gone)
         new.membership_memo = self._carried(gone | {g.member for g in affected})
+        return new
+
+    def without_role(self, role: Role) -> Catalog:
+        """:meth:`drop_roles` of ``role`` (the current row), a role that no grant, role
+        setting or table names: only its ``pg_authid`` row goes."""
+        new = self._copy()
+        new._roles = self._roles.delete(role.oid)
+        new._by_name = self._by_name.delete(role.name)
+        new.membership_memo = self._carried((role.oid,))
         return new
 
     def put_grant(self, grant: Grant) -> Catalog:

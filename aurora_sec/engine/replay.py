@@ -5,12 +5,13 @@ rows) is a function of the statement, the committed catalog, the session's two i
 GUCs and the instance's configuration, and of the next salt where it stores a SCRAM password.
 Run again where everything its checks read is as it was, it passes the same checks and makes
 the same change. Each kind of memo below names what it depends on, beyond the *situation*
-every one needs (the same statement object, GUC dict and configuration, the same current and
-session user):
+every one needs (the same text, hence, on one server, the same statement; the same GUC dict and
+configuration; the same current and session user; the same TLS state):
 
 * :data:`SEEN`: a statement run once; it is remembered (as below) when it comes again.
 * :class:`Unchanged`: a statement that changed nothing (GRANT of a membership held, DROP ROLE
-  IF EXISTS of nothing): the whole catalog, by identity. Its answer is its result again.
+  IF EXISTS of nothing, a simple SELECT): the whole catalog, by identity. Its answer is its
+  result again.
 * :class:`PasswordReplay`: an ALTER ROLE that changed only passwords and VALID UNTIL: the
   catalog's ``checks_epoch`` (kept only across such changes; no check of ALTER ROLE reads a
   password). It stores the same password and VALID UNTIL again, a SCRAM secret with the next
@@ -18,6 +19,9 @@ session user):
 * :class:`CreateReplay`: a CREATE ROLE without IN ROLE/ROLE/ADMIN: the creator's row (by
   identity) and the name being free. It stores the same row under the next oid, with the
   grants 16 adds for a CREATEROLE creator.
+* :class:`DropReplay`: a DROP ROLE of one role no grant, setting or table names: the
+  dropping role's row (by identity), the grants, settings and tables (by identity), a role of
+  that name newer than they are, with the same ``rolsuper``. It drops that role.
 * :class:`RenameReplay`: the renamed row (by value), the new name being free, the renaming
   role's row (by identity) and the membership graph (by identity: 16 asks for ADMIN OPTION).
   It stores the renamed row it stored before.
@@ -34,15 +38,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, final
 
-from aurora_sec.engine.catalog import Catalog, Grant, Role
+from aurora_sec.engine.catalog import Catalog, Grant, Role, new_row
 from aurora_sec.engine.config import EngineConfig
 from aurora_sec.engine.passwords import StoredPassword
-from aurora_sec.engine.result import Result
+from aurora_sec.engine.result import Result, SslState
 from aurora_sec.sql import statements as st
 
 __all__ = [
     "SEEN",
     "CreateReplay",
+    "DropReplay",
     "Memo",
     "PasswordReplay",
     "RenameReplay",
@@ -51,8 +56,10 @@ __all__ = [
     "remembered",
 ]
 
-#: What every memo depends on: the GUC dict, the configuration, current_user, session_user.
-Situation = tuple[Mapping[str, str], EngineConfig, int, int]
+#: What every memo depends on: the GUC dict, the configuration, current_user, session_user,
+#: the connection's TLS state (which only a simple SELECT reads: ``ssl_is_used()``) and the
+#: statement's text.
+Situation = tuple[Mapping[str, str], EngineConfig, int, int, SslState | None, str]
 
 Salt = Callable[[int], bytes]
 
@@ -60,14 +67,22 @@ Salt = Callable[[int], bytes]
 class Memo:
     """A statement's remembered answer: :meth:`answer` gives the catalog to commit (the same
     catalog when nothing changes) while what it depends on holds, else None. The session tests
-    the situation first: the same ``stmt`` object, ``gucs`` dict and ``config`` (by identity),
-    and the same ``current_user`` and ``session_user``."""
+    the situation first: the memo found by the hash of the statement's text must hold that
+    ``text``, the same ``gucs`` dict, ``config`` and ``ssl`` (by identity), and the same
+    ``current_user`` and ``session_user``. Its repr leaves out the text (a password)."""
 
-    __slots__ = ("config", "current_user", "gucs", "result", "session_user", "stmt")
+    __slots__ = ("config", "current_user", "gucs", "result", "session_user", "ssl", "stmt", "text")
 
     def __init__(self, stmt: st.Statement, situation: Situation, result: Result) -> None:
         self.stmt = stmt
-        self.gucs, self.config, self.current_user, self.session_user = situation
+        (
+            self.gucs,
+            self.config,
+            self.current_user,
+            self.session_user,
+            self.ssl,
+            self.text,
+        ) = situation
         self.result = result
 
     def __repr__(self) -> str:  # nothing stored (a password) shows
@@ -85,7 +100,7 @@ class _Seen(Memo):
     __slots__ = ()
 
     def __init__(self) -> None:
-        self.stmt = self.gucs = self.config = self.result = _NEVER
+        self.stmt = self.gucs = self.config = self.result = self.ssl = self.text = _NEVER
         self.current_user = self.session_user = -1
 
     def __repr__(self) -> str:
@@ -133,9 +148,12 @@ def _count_salt(changed: Catalog, before: Catalog, password: StoredPassword | No
 
 @final
 class PasswordReplay(Memo):
-    """An ALTER ROLE that changed only ``rolpassword`` / ``rolvaliduntil`` of one role."""
+    """An ALTER ROLE that changed only ``rolpassword`` / ``rolvaliduntil`` of one role. While
+    the epoch holds, the row's other fields are the ones it stored (the epoch changes with
+    any of them), so it builds the row from those without reading it, unless the statement
+    set only one of the two."""
 
-    __slots__ = ("_epoch", "_oid", "_password", "_set_password", "_set_valid_until", "_until")
+    __slots__ = ("_epoch", "_fields", "_oid", "_password", "_set_both", "_set_password", "_until")
 
     def __init__(
         self,
@@ -143,32 +161,38 @@ class PasswordReplay(Memo):
         situation: Situation,
         result: Result,
         epoch: object,
-        stored: tuple[int, StoredPassword | None, str | None],
+        stored: Role,
     ) -> None:
         super().__init__(stmt, situation, result)
         self._epoch = epoch
-        self._oid, self._password, self._until = stored
+        self._oid = stored.oid
+        self._fields = stored[:10]
+        self._password, self._until = stored.password, stored.valid_until
         self._set_password = stmt.options.password is not None
-        self._set_valid_until = stmt.options.valid_until is not None
+        self._set_both = self._set_password and stmt.options.valid_until is not None
 
     def answer(self, catalog: Catalog, salt: Salt) -> Catalog | None:
         if catalog.checks_epoch is not self._epoch:
             return None
-        oid = self._oid
-        row = None if self._set_password and self._set_valid_until else catalog.role(oid)
-        password = self._password if row is None or self._set_password else row.password
-        until = self._until if row is None or self._set_valid_until else row.valid_until
-        if not self._set_password:
-            return catalog.with_secret(oid, password, until)
-        stored = _stored(password, catalog, salt)
-        return _count_salt(catalog.with_secret(oid, stored, until), catalog, stored)
+        password, until = self._password, self._until
+        if not self._set_both:
+            row = catalog.role(self._oid)
+            if self._set_password:
+                until = row.valid_until
+            else:
+                password = row.password
+        if password is None or not self._set_password:
+            return catalog.with_secret_row(new_row(Role, (*self._fields, password, until)))
+        password = _stored(password, catalog, salt)
+        changed = catalog.with_secret_row(new_row(Role, (*self._fields, password, until)))
+        return _count_salt(changed, catalog, password)
 
 
 @final
 class CreateReplay(Memo):
     """A CREATE ROLE without member clauses: its row (and 16's grants to the creator)."""
 
-    __slots__ = ("_grants", "_me", "_name", "_row")
+    __slots__ = ("_fields", "_grants", "_me", "_name", "_password", "_until")
 
     def __init__(
         self,
@@ -181,23 +205,22 @@ class CreateReplay(Memo):
         super().__init__(stmt, situation, result)
         self._name = stmt.name
         self._me = me
-        self._row, self._grants = stored
+        row, self._grants = stored
+        self._fields, self._password, self._until = row[1:10], row.password, row.valid_until
 
     def answer(self, catalog: Catalog, salt: Salt) -> Catalog | None:
-        if (
-            catalog.roles.get(self.current_user) is not self._me
-            or catalog.get(self._name) is not None
-        ):
+        if catalog.roles.get(self.current_user) is not self._me or catalog.has_role(self._name):
             return None
-        row = self._row
-        password = _stored(row.password, catalog, salt)
         oid = catalog.next_oid
-        changed, _ = catalog.add_role(row.renumbered(oid, password))
+        password = self._password
+        if password is not None:
+            password = _stored(password, catalog, salt)
+        changed, _ = catalog.add_role(new_row(Role, (oid, *self._fields, password, self._until)))
         for grant in self._grants:
             changed = changed.put_grant(
                 Grant(oid, grant.member, grant.grantor, grant.admin, grant.inherit, grant.set)
             )
-        return _count_salt(changed, catalog, password)
+        return changed if password is None else _count_salt(changed, catalog, password)
 
 
 @final
@@ -223,12 +246,55 @@ class RenameReplay(Memo):
         old = self._old
         if (
             catalog.get(old.name) != old
-            or catalog.get(self._new) is not None
+            or catalog.has_role(self._new)
             or catalog.roles.get(self.current_user) is not self._me
             or catalog.membership_graph is not self._members
         ):
             return None
         return catalog.renamed(old, self._renamed)
+
+
+@final
+class DropReplay(Memo):
+    """A DROP ROLE of one role that no grant, role setting or table named. It answers for a
+    role of that name created since it was recorded (an oid at least ``_newer``) while the
+    grants, settings and tables are the very ones it saw: none of them can name a role newer
+    than themselves, so the role it drops is again named by none of them. Its checks read the
+    dropping role's row (by identity), the dropped role's name and ``rolsuper``, and, from 16,
+    ADMIN OPTION on it (which then only a superuser holds). A role that new is neither the
+    current nor the session user: both existed when it was recorded."""
+
+    __slots__ = ("_graph", "_me", "_name", "_newer", "_settings", "_superuser", "_tables")
+
+    def __init__(
+        self,
+        stmt: st.DropRole,
+        situation: Situation,
+        result: Result,
+        me: Role,
+        before: Catalog,
+        dropped: Role,
+    ) -> None:
+        super().__init__(stmt, situation, result)
+        self._me = me
+        self._name, self._superuser = dropped.name, dropped.superuser
+        self._newer = before.next_oid
+        self._graph = before.membership_graph
+        self._settings, self._tables = before.settings, before.tables
+
+    def answer(self, catalog: Catalog, salt: Salt) -> Catalog | None:
+        row = catalog.get(self._name)
+        if (
+            row is None
+            or row.oid < self._newer
+            or row.superuser != self._superuser
+            or catalog.roles.get(self.current_user) is not self._me
+            or catalog.membership_graph is not self._graph
+            or catalog.settings is not self._settings
+            or catalog.tables is not self._tables
+        ):
+            return None
+        return catalog.without_role(row)
 
 
 def remembered(
@@ -264,13 +330,7 @@ def _password_replay(
         )
     if row is None:  # pragma: no cover - the statement succeeded on this role
         return None
-    return PasswordReplay(
-        stmt,
-        situation,
-        result,
-        before.checks_epoch,
-        (row.oid, row.password, row.valid_until),
-    )
+    return PasswordReplay(stmt, situation, result, before.checks_epoch, row)
 
 
 def _creator(situation: Situation, before: Catalog) -> Role | None:
@@ -314,6 +374,29 @@ def _rename_replay(
     return RenameReplay(stmt, situation, result, (me, before.membership_graph), (old, renamed))
 
 
+def _drop_replay(
+    stmt: st.DropRole,
+    situation: Situation,
+    result: Result,
+    before: Catalog,
+    after: Catalog,
+) -> DropReplay | None:
+    if len(stmt.names) != 1:
+        return None
+    name = stmt.names[0].name
+    dropped = None if name is None else before.get(name)
+    me = before.roles.get(situation[2])
+    if (
+        dropped is None
+        or me is None
+        or after.membership_graph is not before.membership_graph  # it named the role
+        or after.settings is not before.settings
+        or after.tables is not before.tables
+    ):
+        return None
+    return DropReplay(stmt, situation, result, me, before, dropped)
+
+
 _Recorder = Callable[[Any, Situation, Result, Catalog, Catalog], Memo | None]
 
 #: The statements whose changes may be remembered, and how.
@@ -321,4 +404,5 @@ _RECORDERS: dict[type[st.Statement], _Recorder] = {
     st.AlterRole: _password_replay,
     st.CreateRole: _create_replay,
     st.RenameRole: _rename_replay,
+    st.DropRole: _drop_replay,
 }

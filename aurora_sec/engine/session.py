@@ -213,15 +213,10 @@ class Session:
         #: Its number in 40P01's DETAIL (the emulator has no process ids).
         self.backend = database.locks.next_backend()
         self._closed = False
-        #: The last role DDL statement that changed nothing, with what it depended on and
-        #: its result (see :meth:`_execute_role_ddl`).
-        self._select_memo: (
-            tuple[st.Statement, Catalog, EngineConfig, int, int, SslState | None, Result] | None
-        ) = None
-        #: What this session remembers of the role statements it ran, by the hash of their
-        #: text (never the text: it may hold a password). A memo answers only for the very
-        #: statement object it was made for, so two texts of one hash share a slot, no
-        #: answer (replay.py; see :meth:`_execute_role_ddl`).
+        #: What this session remembers of the role statements and simple SELECTs it ran, by
+        #: the hash of their text. The memo holds the text to compare, as the classification
+        #: cache does; no repr shows it (it may hold a password). replay.py; :meth:`execute`
+        #: asks, :meth:`_execute_role_ddl` and :meth:`_execute_simple_select` record.
         self._memos: dict[int, Memo] = {}
         self._apply_role_settings(database.catalog)
 
@@ -264,6 +259,11 @@ class Session:
     def __repr__(self) -> str:
         return f"<Session {self.session_user}@{self.dbname} (current_user={self.current_user})>"
 
+    def forget_statements(self) -> None:
+        """Forget what this session remembers of the statements it ran (replay.py), so that
+        the next run of each is a first sight again (for benchmarks: no answer changes)."""
+        self._memos.clear()
+
     # ---------------------------------------------------------------------- execution ----
 
     def execute(self, sql: str) -> Result:
@@ -273,12 +273,38 @@ class Session:
         :class:`~aurora_sec.errors.PostgresError` (with ``.notices`` of that statement) on the
         first error.
         """
-        lock = self._db.lock
+        db = self._db
+        lock = db.lock
         lock.acquire()  # not ``with``: its protocol calls cost half as much again
         try:
             tx = self._tx
             if tx is not None:
                 tx.thread = threading.current_thread()
+            elif type(sql) is str and not db.locks.holders:
+                # A statement this session ran before (replay.py), in the same situation: the
+                # same GUC dict (cached for this configuration), configuration, identities and
+                # TLS state. Its memo answers without classifying or checking it again.
+                memo = self._memos.get(hash(sql))
+                if memo is not None:
+                    config = self._config()
+                    cached = self._gucs_cache
+                    if (
+                        memo.text == sql
+                        and memo.config is config
+                        and cached is not None
+                        and cached[0] is config
+                        and cached[1] is self._gucs
+                        and memo.gucs is cached[2]
+                        and memo.current_user == self._current_user
+                        and memo.session_user == self._session_user
+                        and memo.ssl is self.ssl
+                    ):
+                        catalog = db.catalog
+                        answer = memo.answer(catalog, db.salt)
+                        if answer is not None:
+                            if answer is not catalog:
+                                db.commit(answer)
+                            return memo.result
             return self._execute(sql)
         finally:
             lock.release()
@@ -323,7 +349,7 @@ class Session:
             if handler is not None:
                 return self._execute_role_ddl(stmt, handler, sql)
             if type(stmt) is st.SelectFunctions and stmt.simple:
-                return self._execute_simple_select(stmt)
+                return self._execute_simple_select(stmt, sql)
             return self._execute_one(stmt)
         parse_notices = tuple(n for s in statements for n in s.parse_notices)
         if not statements:
@@ -398,22 +424,10 @@ class Session:
         config = self._config()
         gucs = self._effective_gucs(config)
         current_user, session_user = self._current_user, self._session_user
+        # The memo of this text, if any, did not answer (:meth:`execute` asked it first).
         memos = self._memos
         key = hash(sql)
         memo = memos.get(key)
-        if (  # the memo's situation (replay.Memo): every repeated statement's path
-            memo is not None
-            and memo.stmt is stmt
-            and memo.gucs is gucs
-            and memo.config is config
-            and memo.current_user == current_user
-            and memo.session_user == session_user
-        ):
-            answer = memo.answer(catalog, db.salt)
-            if answer is not None:
-                if answer is not catalog:
-                    db.commit(answer)
-                return memo.result
         notices: list[st.ServerMessage] = list(stmt.parse_notices)
         try:
             ctx = self._role_ddl_context(stmt, catalog, gucs, config, notices)
@@ -436,7 +450,7 @@ class Session:
                 memos.clear()
             memos[key] = replay.SEEN
         else:
-            situation = (gucs, config, current_user, session_user)
+            situation = (gucs, config, current_user, session_user, self.ssl, sql)
             memos[key] = replay.remembered(stmt, situation, result, catalog, changed) or memo
         return result
 
@@ -497,37 +511,30 @@ class Session:
         inner = Result(tag, (), None, tuple(notices))
         return Result(tag, (), None, inner.notices, (inner,))
 
-    def _execute_simple_select(self, stmt: st.SelectFunctions) -> Result:
+    def _execute_simple_select(self, stmt: st.SelectFunctions, sql: str) -> Result:
         """A one-row SELECT of literals and role/ssl functions outside a transaction block.
 
         Its answer is a function of the statement, the catalog, the two identities, the
         connection's TLS state and the configuration (``run_select`` of a simple SELECT
-        reads nothing else and changes nothing), so the last one is remembered with those.
+        reads nothing else and changes nothing), so it is remembered with those, as a
+        statement that changed nothing (``replay.Unchanged``; :meth:`execute` asks it).
         """
         catalog = self._db.catalog
         config = self._config()
-        memo = self._select_memo
-        if (
-            memo is not None
-            and memo[0] is stmt
-            and memo[1] is catalog
-            and memo[2] is config
-            and memo[3] == self._current_user
-            and memo[4] == self._session_user
-            and memo[5] is self.ssl
-        ):
-            return memo[6]
+        situation = (
+            self._effective_gucs(config),
+            config,
+            self._current_user,
+            self._session_user,
+            self.ssl,
+            sql,
+        )
         result = self._execute_one(stmt)
         if self._db.catalog is catalog:
-            self._select_memo = (
-                stmt,
-                catalog,
-                config,
-                self._current_user,
-                self._session_user,
-                self.ssl,
-                result,
-            )
+            memos = self._memos
+            if len(memos) >= _MEMOS:
+                memos.clear()
+            memos[hash(sql)] = replay.Unchanged(stmt, situation, result, catalog)
         return result
 
     # ------------------------------------------------------------------- transactions ----

@@ -378,6 +378,13 @@ _statement = hst.one_of(
     hst.builds("CREATE ROLE {} LOGIN".format, _name),
     hst.builds("CREATE ROLE {} PASSWORD {}".format, _name, _secret),
     hst.builds("DROP ROLE IF EXISTS {}".format, _name),
+    hst.builds("DROP ROLE {}".format, _name),
+    hst.builds("CREATE ROLE {} SUPERUSER".format, _name),
+    hst.builds("ALTER ROLE {} SET work_mem = '1MB'".format, _name),
+    hst.builds("ALTER TABLE tb OWNER TO {}".format, _name),
+    hst.builds("GRANT SELECT ON tb TO {}".format, _name),
+    hst.builds("GRANT {} TO {} GRANTED BY {}".format, _name, _name, _name),
+    hst.sampled_from(["CREATE TABLE tb (x int)", "DROP TABLE tb"]),
     hst.builds("GRANT {} TO {}".format, _name, _name),
     hst.builds("GRANT {} TO {} WITH ADMIN OPTION".format, _name, _name),
     hst.builds("REVOKE {} FROM {}".format, _name, _name),
@@ -408,6 +415,8 @@ _THERE, _BACK = "ALTER ROLE t RENAME TO w", "ALTER ROLE w RENAME TO t"
 #: a's renames, repeated until a replay answers, then b's change, then a's rename again.
 _RENAMES = [("a", _THERE), ("a", _BACK), ("a", _THERE), ("a", _BACK), ("a", _THERE), ("a", _BACK)]
 _CREATES = [("a", "CREATE ROLE n"), ("a", "DROP ROLE n")] * 3
+#: a's creates and drops until both replay, then a's CREATE again; then b's change, a's DROP.
+_AGAIN, _DROP = [*_CREATES, ("a", "CREATE ROLE n")], ("a", "DROP ROLE n")
 
 
 def _then(steps: list[tuple[str, str]], *more: tuple[str, str]) -> list[tuple[str, str]]:
@@ -440,6 +449,22 @@ def _then(steps: list[tuple[str, str]], *more: tuple[str, str]) -> list[tuple[st
     _then(_CREATES, ("b", "ALTER ROLE cr NOCREATEROLE"), ("a", "CREATE ROLE n")),
 )
 @example(16, ("cr", "rdsadmin"), _then(_CREATES, ("b", "CREATE ROLE n"), ("a", "CREATE ROLE n")))
+@example(15, ("cr", "rdsadmin"), _then(_AGAIN, ("b", "ALTER ROLE cr NOCREATEROLE"), _DROP))
+@example(15, ("cr", "rdsadmin"), _then(_AGAIN, ("b", "ALTER ROLE n SUPERUSER"), _DROP))
+@example(15, ("rdsadmin", "cr"), _then(_AGAIN, ("b", "GRANT n TO cr"), _DROP))
+@example(
+    15, ("rdsadmin", "rdsadmin"), _then(_AGAIN, ("b", "ALTER ROLE n SET work_mem = 64"), _DROP)
+)
+@example(
+    15,
+    ("rdsadmin", "rdsadmin"),
+    _then(_AGAIN, ("b", "CREATE TABLE tb (x int)"), ("b", "ALTER TABLE tb OWNER TO n"), _DROP),
+)
+@example(
+    16,
+    ("rdsadmin", "rdsadmin"),
+    _then(_AGAIN, ("b", "DROP ROLE n"), ("b", "ALTER ROLE u RENAME TO n"), _DROP),
+)
 @given(
     major=hst.sampled_from([15, 16]),
     users=hst.tuples(hst.sampled_from(["rdsadmin", "cr"]), hst.sampled_from(["rdsadmin", "cr"])),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aurora_sec.engine import membership
-from aurora_sec.engine.catalog import Catalog, Grant, Role
+from aurora_sec.engine.catalog import Catalog, Grant, Role, new_row
 from aurora_sec.engine.ddl.context import ExecContext
 
 __all__ = ["add_members", "check_membership_authorization", "del_members", "grantor_for"]
@@ -160,7 +160,9 @@ def add_members(
             grantor_oid15 = existing15.grantor
         else:
             grantor_oid15 = grantor_oid
-        catalog = catalog.put_grant(Grant(role.oid, member.oid, grantor_oid15, bool(admin)))
+        catalog = catalog.put_grant(
+            new_row(Grant, (role.oid, member.oid, grantor_oid15, bool(admin), True, True))
+        )
     ctx.catalog = catalog
 
 
