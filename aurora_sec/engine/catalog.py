@@ -210,6 +210,7 @@ class Catalog:
     """
 
     __slots__ = (
+        "_before_add",
         "_by_member",
         "_by_name",
         "_by_role",
@@ -246,6 +247,9 @@ class Catalog:
         #: a changed row moving to the end as a new tuple version does.
         self._by_role: LayeredMap[int, LayeredMap[Any, tuple[int, Grant]]] = LayeredMap()
         self._grant_seq = 0
+        #: After :meth:`add_role` only: (the new oid, the role and name maps before it), so
+        #: that dropping that role again puts those maps back (:meth:`without_role`).
+        self._before_add: tuple[int, LayeredMap[int, Role], LayeredMap[str, int]] | None = None
         for grant in grants:
             self._put(grant)
         self.next_oid = next_oid
@@ -271,6 +275,7 @@ class Catalog:
         # Spelled out (not a loop over __slots__): every statement that changes the catalog
         # pays for this copy.
         new = object.__new__(Catalog)
+        new._before_add = None
         new._by_member = self._by_member
         new._by_name = self._by_name
         new._by_role = self._by_role
@@ -428,6 +433,7 @@ class Catalog:
         new._by_name = self._by_name.added(role.name, role.oid)
         new.next_oid = self.next_oid + 1
         new.membership_memo = self._carried(())  # no closure holds a new role
+        new._before_add = (role.oid, self._roles, self._by_name)
         return new, role
 
     def replace_role(self, role: Role) -> Catalog:
@@ -478,12 +484,16 @@ class Catalog:
         ``checkSharedDependencies``, before this is reached)."""
         gone = frozenset(oids)
         new = self._copy()
-        for oid in gone:
-            role = self._roles.get(oid)
-            if role is None:
-                continue
-            new._roles = new._roles.delete(oid)
-            new._by_name = new._by_name.delete(role.name)
+        undo = self._before_add
+        if undo is not None and len(gone) == 1 and undo[0] in gone:  # the role just added
+            new._roles, new._by_name = undo[1], undo[2]
+        else:
+            for oid in gone:
+                role = self._roles.get(oid)
+                if role is None:
+                    continue
+                new._roles = new._roles.delete(oid)
+                new._by_name = new._by_name.delete(role.name)
         affected = {
             g for oid in gone for g in (*self.grants_of_member(oid), *self.grants_of_role(oid))
         }
@@ -501,8 +511,12 @@ class Catalog:
         """:meth:`drop_roles` of ``role`` (the current row), a role that no grant, role
         setting or table names: only its ``pg_authid`` row goes."""
         new = self._copy()
-        new._roles = self._roles.delete(role.oid)
-        new._by_name = self._by_name.delete(role.name)
+        undo = self._before_add
+        if undo is not None and undo[0] == role.oid:  # the role the last change added
+            new._roles, new._by_name = undo[1], undo[2]
+        else:
+            new._roles = self._roles.delete(role.oid)
+            new._by_name = self._by_name.delete(role.name)
         new.membership_memo = self._carried((role.oid,))
         return new
 
