@@ -199,6 +199,10 @@ class MemoCarry:
 _MAX_DIRTY = 256
 
 
+#: Catalog._undo: (oid, its row before the change or None, the role and name maps before).
+_Undo = tuple[int, "Role | None", LayeredMap[int, Role], LayeredMap[str, int]]
+
+
 class Catalog:
     """All roles, memberships, role settings and role-owned objects of a server.
 
@@ -210,12 +214,12 @@ class Catalog:
     """
 
     __slots__ = (
-        "_before_add",
         "_by_member",
         "_by_name",
         "_by_role",
         "_grant_seq",
         "_roles",
+        "_undo",
         "bootstrap_oid",
         "checks_epoch",
         "databases",
@@ -247,9 +251,10 @@ class Catalog:
         #: a changed row moving to the end as a new tuple version does.
         self._by_role: LayeredMap[int, LayeredMap[Any, tuple[int, Grant]]] = LayeredMap()
         self._grant_seq = 0
-        #: After :meth:`add_role` only: (the new oid, the role and name maps before it), so
-        #: that dropping that role again puts those maps back (:meth:`without_role`).
-        self._before_add: tuple[int, LayeredMap[int, Role], LayeredMap[str, int]] | None = None
+        #: After :meth:`add_role` or :meth:`renamed` only: (the oid, its row before, None
+        #: for a new role; the role and name maps before), so that the change undone next
+        #: (that role dropped; renamed back to that very row) puts those maps back.
+        self._undo: _Undo | None = None
         for grant in grants:
             self._put(grant)
         self.next_oid = next_oid
@@ -275,7 +280,7 @@ class Catalog:
         # Spelled out (not a loop over __slots__): every statement that changes the catalog
         # pays for this copy.
         new = object.__new__(Catalog)
-        new._before_add = None
+        new._undo = None
         new._by_member = self._by_member
         new._by_name = self._by_name
         new._by_role = self._by_role
@@ -433,7 +438,7 @@ class Catalog:
         new._by_name = self._by_name.added(role.name, role.oid)
         new.next_oid = self.next_oid + 1
         new.membership_memo = self._carried(())  # no closure holds a new role
-        new._before_add = (role.oid, self._roles, self._by_name)
+        new._undo = (role.oid, None, self._roles, self._by_name)
         return new, role
 
     def replace_role(self, role: Role) -> Catalog:
@@ -449,8 +454,15 @@ class Catalog:
     def renamed(self, old: Role, role: Role) -> Catalog:
         """:meth:`replace_role` of ``old`` (the current row) by ``role``, a row with another
         name (and, perhaps, its MD5 password cleared)."""
-        new = self._with_row(role, keep_epoch=False, closures_read=False)
-        new._by_name = self._by_name.moved(old.name, role.name, role.oid)
+        undo = self._undo
+        if undo is not None and undo[0] == role.oid and undo[1] == role:
+            new = self._copy()  # renamed back to the row it had before the last change
+            new._roles, new._by_name = undo[2], undo[3]
+            new.membership_memo = self._carried(())
+        else:
+            new = self._with_row(role, keep_epoch=False, closures_read=False)
+            new._by_name = self._by_name.moved(old.name, role.name, role.oid)
+        new._undo = (role.oid, old, self._roles, self._by_name)
         return new
 
     def with_secret(
@@ -484,9 +496,9 @@ class Catalog:
         ``checkSharedDependencies``, before this is reached)."""
         gone = frozenset(oids)
         new = self._copy()
-        undo = self._before_add
-        if undo is not None and len(gone) == 1 and undo[0] in gone:  # the role just added
-            new._roles, new._by_name = undo[1], undo[2]
+        undo = self._undo
+        if undo is not None and undo[1] is None and len(gone) == 1 and undo[0] in gone:
+            new._roles, new._by_name = undo[2], undo[3]  # the role the last change added
         else:
             for oid in gone:
                 role = self._roles.get(oid)
@@ -511,9 +523,9 @@ class Catalog:
         """:meth:`drop_roles` of ``role`` (the current row), a role that no grant, role
         setting or table names: only its ``pg_authid`` row goes."""
         new = self._copy()
-        undo = self._before_add
-        if undo is not None and undo[0] == role.oid:  # the role the last change added
-            new._roles, new._by_name = undo[1], undo[2]
+        undo = self._undo
+        if undo is not None and undo[0] == role.oid and undo[1] is None:
+            new._roles, new._by_name = undo[2], undo[3]  # the role the last change added
         else:
             new._roles = self._roles.delete(role.oid)
             new._by_name = self._by_name.delete(role.name)

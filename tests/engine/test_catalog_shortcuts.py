@@ -1,10 +1,11 @@
 """Catalog changes that take a shortcut leave the catalog the long way leaves.
 
-``Catalog.add_role`` remembers the role and name maps it replaced, so that dropping that role
-next (``drop_roles`` or ``without_role``, DROP ROLE's replay) puts them back instead of
-deleting from them. Any other change in between forgets them (``_copy``). Here the shortcut is
-compared with the long way on the same catalog, the remembered maps forgotten by a change that
-changes nothing else (``with_salts_drawn``).
+``Catalog.add_role`` and ``Catalog.renamed`` remember the role and name maps they replaced,
+so that undoing the change next (dropping that role: ``drop_roles`` or ``without_role``, DROP
+ROLE's replay; renaming it back to the row it had) puts them back instead of changing them
+again. Any other change in between forgets them (``_copy``). Here the shortcut is compared
+with the long way on the same catalog, the remembered maps forgotten by a change that changes
+nothing else (``with_salts_drawn``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as hst
 
 from aurora_sec.engine.catalog import Catalog, Role
+from aurora_sec.engine.passwords import StoredPassword
 
 _names = hst.lists(hst.sampled_from([f"r{i}" for i in range(60)]), max_size=120)
 
@@ -54,6 +56,38 @@ def test_dropping_the_role_just_added_is_the_drop(
         assert short.get("fresh") is None and role.oid not in short.roles
         _same_roles(short, catalog)  # the roles as before; only the oid counter moved on
         assert short.next_oid == catalog.next_oid + 1
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(creates=_names, drops=_names, pick=hst.integers(min_value=0), md5=hst.booleans())
+def test_renaming_back_is_the_rename(
+    creates: list[str], drops: list[str], pick: int, md5: bool
+) -> None:
+    catalog = _built([*creates, "last"], drops)
+    names = sorted(catalog.names())
+    before = catalog.get(names[pick % len(names)])
+    assert before is not None
+    if md5:  # a rename clears an MD5 password: renaming back gives another row
+        catalog = catalog.replace_role(before.replaced(password=_MD5))
+        before = catalog.role(before.oid)
+    there = before.replaced(name="elsewhere", password=None if md5 else before.password)
+    moved = catalog.renamed(before, there)
+    forgotten = moved.with_salts_drawn(moved.salts_drawn)
+    back = there.replaced(name=before.name)
+    short, long = moved.renamed(there, back), forgotten.renamed(there, back)
+    assert short == long
+    _same_roles(short, long)
+    assert short.get("elsewhere") is None and short.role(before.oid) == back
+    # and forth again: the shortcut works both ways
+    again, again_long = (
+        short.renamed(back, there),
+        forgotten.renamed(there, back).renamed(back, there),
+    )
+    assert again == again_long
+    _same_roles(again, again_long)
+
+
+_MD5 = StoredPassword.verbatim("md5" + "0" * 32)
 
 
 def test_another_change_in_between_forgets_the_shortcut() -> None:
