@@ -199,8 +199,17 @@ class MemoCarry:
 _MAX_DIRTY = 256
 
 
-#: Catalog._undo: (oid, its row before the change or None, the role and name maps before).
-_Undo = tuple[int, "Role | None", LayeredMap[int, Role], LayeredMap[str, int]]
+#: Catalog._undo: (oid, its row before the change or None, the role, name, by-member and
+#: by-role maps before, and the membership memo valid for them).
+_Undo = tuple[
+    int,
+    "Role | None",
+    LayeredMap[int, Role],
+    LayeredMap[str, int],
+    LayeredMap[int, LayeredMap[Any, "Grant"]],
+    LayeredMap[int, LayeredMap[Any, tuple[int, "Grant"]]],
+    Any,
+]
 
 
 class Catalog:
@@ -251,9 +260,9 @@ class Catalog:
         #: a changed row moving to the end as a new tuple version does.
         self._by_role: LayeredMap[int, LayeredMap[Any, tuple[int, Grant]]] = LayeredMap()
         self._grant_seq = 0
-        #: After :meth:`add_role` or :meth:`renamed` only: (the oid, its row before, None
-        #: for a new role; the role and name maps before), so that the change undone next
-        #: (that role dropped; renamed back to that very row) puts those maps back.
+        #: After :meth:`add_role` (and grants of the new role) or :meth:`renamed` only: (the
+        #: oid, its row before, None for a new role; the maps before), so that the change
+        #: undone next (that role dropped; renamed back to that very row) puts them back.
         self._undo: _Undo | None = None
         for grant in grants:
             self._put(grant)
@@ -438,7 +447,7 @@ class Catalog:
         new._by_name = self._by_name.added(role.name, role.oid)
         new.next_oid = self.next_oid + 1
         new.membership_memo = self._carried(())  # no closure holds a new role
-        new._undo = (role.oid, None, self._roles, self._by_name)
+        new._undo = (role.oid, None, *self._maps())
         return new, role
 
     def replace_role(self, role: Role) -> Catalog:
@@ -457,12 +466,11 @@ class Catalog:
         undo = self._undo
         if undo is not None and undo[0] == role.oid and undo[1] == role:
             new = self._copy()  # renamed back to the row it had before the last change
-            new._roles, new._by_name = undo[2], undo[3]
-            new.membership_memo = self._carried(())
+            new._undone(undo)
         else:
             new = self._with_row(role, keep_epoch=False, closures_read=False)
             new._by_name = self._by_name.moved(old.name, role.name, role.oid)
-        new._undo = (role.oid, old, self._roles, self._by_name)
+        new._undo = (role.oid, old, *self._maps())
         return new
 
     def with_secret(
@@ -498,45 +506,64 @@ class Catalog:
         new = self._copy()
         undo = self._undo
         if undo is not None and undo[1] is None and len(gone) == 1 and undo[0] in gone:
-            new._roles, new._by_name = undo[2], undo[3]  # the role the last change added
+            # the role the last change added, with the grants of it made since: the maps back
+            new._undone(undo)
         else:
+            affected = {
+                g for oid in gone for g in (*self.grants_of_member(oid), *self.grants_of_role(oid))
+            }
             for oid in gone:
                 role = self._roles.get(oid)
                 if role is None:
                     continue
                 new._roles = new._roles.delete(oid)
                 new._by_name = new._by_name.delete(role.name)
-        affected = {
-            g for oid in gone for g in (*self.grants_of_member(oid), *self.grants_of_role(oid))
-        }
-        for grant in affected:
-            new._drop(grant)
-        for oid in gone:
-            new._by_member = new._by_member.delete(oid)
-            new._by_role = new._by_role.delete(oid)
+            for grant in affected:
+                new._drop(grant)
+            for oid in gone:
+                new._by_member = new._by_member.delete(oid)
+                new._by_role = new._by_role.delete(oid)
+            new.membership_memo = self._carried(gone | {g.member for g in affected})
         if any(s.role in gone for s in self.settings):  # else the same tuple (replay.py)
             new.settings = tuple(s for s in self.settings if s.role not in gone)
-        new.membership_memo = self._carried(gone | {g.member for g in affected})
         return new
 
+    def _maps(self) -> tuple[Any, ...]:
+        """The role, name, by-member and by-role maps and the membership memo (an undo's)."""
+        return (self._roles, self._by_name, self._by_member, self._by_role, self.membership_memo)
+
+    def _undone(self, undo: _Undo) -> None:
+        """Put the maps and membership memo of ``undo`` back in this fresh catalog."""
+        self._roles, self._by_name, self._by_member, self._by_role, self.membership_memo = undo[2:]
+
     def without_role(self, role: Role) -> Catalog:
-        """:meth:`drop_roles` of ``role`` (the current row), a role that no grant, role
-        setting or table names: only its ``pg_authid`` row goes."""
+        """:meth:`drop_roles` of ``role`` (the current row), a role that no role setting or
+        table names and no grant names but as the granted role of grants made since the last
+        change added it (:meth:`graph_before_adding`)."""
         new = self._copy()
         undo = self._undo
         if undo is not None and undo[0] == role.oid and undo[1] is None:
-            new._roles, new._by_name = undo[2], undo[3]  # the role the last change added
+            new._undone(undo)
         else:
             new._roles = self._roles.delete(role.oid)
             new._by_name = self._by_name.delete(role.name)
-        new.membership_memo = self._carried((role.oid,))
+            new.membership_memo = self._carried((role.oid,))
         return new
+
+    def graph_before_adding(self, oid: int) -> object | None:
+        """:attr:`membership_graph` as it was before the last change added role ``oid`` (the
+        only grants made since are grants of that role), or None if it did not."""
+        undo = self._undo
+        return undo[4] if undo is not None and undo[1] is None and undo[0] == oid else None
 
     def put_grant(self, grant: Grant) -> Catalog:
         """Insert or replace the (role, member, grantor) row."""
         new = self._copy()
         new._put(grant)
         new.membership_memo = self._carried((grant.member,))
+        undo = self._undo
+        if undo is not None and undo[1] is None and grant.role == undo[0]:
+            new._undo = undo  # a grant of the role just added: dropping it undoes both
         return new
 
     def remove_grant(self, grant: Grant) -> Catalog:

@@ -86,6 +86,8 @@ class LayeredMap(Mapping[K, V], Generic[K, V]):
         top = self._top
         if not top:
             return list(self._base.values())
+        if not self._base:  # (only a key of the base is ever marked gone)
+            return list(top.values())  # type: ignore[arg-type]
         out = [value for key, value in self._base.items() if key not in top]
         out.extend(value for value in top.values() if value is not _GONE)  # type: ignore[misc]
         return out
@@ -94,6 +96,8 @@ class LayeredMap(Mapping[K, V], Generic[K, V]):
         top = self._top
         if not top:
             return list(self._base.items())
+        if not self._base:
+            return list(top.items())  # type: ignore[arg-type]
         out = [(key, value) for key, value in self._base.items() if key not in top]
         out.extend((key, value) for key, value in top.items() if value is not _GONE)  # type: ignore[misc]
         return out

@@ -19,9 +19,10 @@ configuration; the same current and session user; the same TLS state):
 * :class:`CreateReplay`: a CREATE ROLE without IN ROLE/ROLE/ADMIN: the creator's row (by
   identity) and the name being free. It stores the same row under the next oid, with the
   grants 16 adds for a CREATEROLE creator.
-* :class:`DropReplay`: a DROP ROLE of one role no grant, setting or table names: the
-  dropping role's row (by identity), the grants, settings and tables (by identity), a role of
-  that name newer than they are, with the same ``rolsuper``. It drops that role.
+* :class:`DropReplay`: a DROP ROLE of one role no setting or table names, and no grant but
+  grants of it: the dropping role's row (by identity), the settings and tables and the rest of
+  the grants (by identity), a role of that name newer than they are, with the same ``rolsuper``
+  and grants of the same shape. It drops that role.
 * :class:`RenameReplay`: the renamed row (by value), the new name being free, the renaming
   role's row (by identity) and the membership graph (by identity: 16 asks for ADMIN OPTION).
   It stores the renamed row it stored before.
@@ -256,15 +257,27 @@ class RenameReplay(Memo):
 
 @final
 class DropReplay(Memo):
-    """A DROP ROLE of one role that no grant, role setting or table named. It answers for a
-    role of that name created since it was recorded (an oid at least ``_newer``) while the
-    grants, settings and tables are the very ones it saw: none of them can name a role newer
-    than themselves, so the role it drops is again named by none of them. Its checks read the
-    dropping role's row (by identity), the dropped role's name and ``rolsuper``, and, from 16,
-    ADMIN OPTION on it (which then only a superuser holds). A role that new is neither the
-    current nor the session user: both existed when it was recorded."""
+    """A DROP ROLE of one role that no role setting or table named, and no grant but grants
+    of it (16's grants to a CREATEROLE creator). It answers for a role of that name created
+    since it was recorded (an oid at least ``_newer``) with grants of the same shape, while
+    the settings and tables are the very ones it saw and the rest of the grants the very ones
+    it left: the membership graph is that one, or was that one until the last change created
+    the role (``Catalog.graph_before_adding``). None of those can name a role newer than
+    themselves. Its checks read the dropping role's row (by identity), the dropped role's name
+    and ``rolsuper``, and, from 16, ADMIN OPTION on it (through its grants, the same shape on
+    the same rest of the graph). A role that new is neither the current nor the session user:
+    both existed when it was recorded."""
 
-    __slots__ = ("_graph", "_me", "_name", "_newer", "_settings", "_superuser", "_tables")
+    __slots__ = (
+        "_grants",
+        "_graph",
+        "_me",
+        "_name",
+        "_newer",
+        "_settings",
+        "_superuser",
+        "_tables",
+    )
 
     def __init__(
         self,
@@ -272,14 +285,16 @@ class DropReplay(Memo):
         situation: Situation,
         result: Result,
         me: Role,
-        before: Catalog,
+        catalogs: tuple[Catalog, Catalog],
         dropped: Role,
     ) -> None:
         super().__init__(stmt, situation, result)
+        before, after = catalogs
         self._me = me
         self._name, self._superuser = dropped.name, dropped.superuser
+        self._grants = _grant_shape(before, dropped.oid)
         self._newer = before.next_oid
-        self._graph = before.membership_graph
+        self._graph = after.membership_graph
         self._settings, self._tables = before.settings, before.tables
 
     def answer(self, catalog: Catalog, salt: Salt) -> Catalog | None:
@@ -289,12 +304,23 @@ class DropReplay(Memo):
             or row.oid < self._newer
             or row.superuser != self._superuser
             or catalog.roles.get(self.current_user) is not self._me
-            or catalog.membership_graph is not self._graph
             or catalog.settings is not self._settings
             or catalog.tables is not self._tables
+            or (
+                catalog.membership_graph is not self._graph
+                and catalog.graph_before_adding(row.oid) is not self._graph
+            )
+            or _grant_shape(catalog, row.oid) != self._grants
         ):
             return None
         return catalog.without_role(row)
+
+
+def _grant_shape(catalog: Catalog, oid: int) -> tuple[tuple[int, int, bool, bool, bool], ...]:
+    """The grants of role ``oid``: member, grantor and options of each, in order."""
+    return tuple(
+        (g.member, g.grantor, g.admin, g.inherit, g.set) for g in catalog.grants_of_role(oid)
+    )
 
 
 def remembered(
@@ -389,12 +415,12 @@ def _drop_replay(
     if (
         dropped is None
         or me is None
-        or after.membership_graph is not before.membership_graph  # it named the role
-        or after.settings is not before.settings
+        or before.grants_of_member(dropped.oid)  # a member of a role: not remembered
+        or after.settings is not before.settings  # it had role settings
         or after.tables is not before.tables
     ):
         return None
-    return DropReplay(stmt, situation, result, me, before, dropped)
+    return DropReplay(stmt, situation, result, me, (before, after), dropped)
 
 
 _Recorder = Callable[[Any, Situation, Result, Catalog, Catalog], Memo | None]

@@ -465,6 +465,22 @@ def _then(steps: list[tuple[str, str]], *more: tuple[str, str]) -> list[tuple[st
     ("rdsadmin", "rdsadmin"),
     _then(_AGAIN, ("b", "DROP ROLE n"), ("b", "ALTER ROLE u RENAME TO n"), _DROP),
 )
+@example(16, ("cr", "rdsadmin"), _then(_CREATES, ("b", "CREATE ROLE n"), _DROP))
+@example(15, ("rdsadmin", "rdsadmin"), _then(_AGAIN, ("b", "GRANT t TO n"), _DROP))
+@example(
+    15,
+    ("rdsadmin", "rdsadmin"),
+    [
+        ("b", "CREATE TABLE tb (x int)"),
+        ("b", "ALTER TABLE tb OWNER TO u"),
+        *_AGAIN,
+        ("b", "DROP ROLE n"),
+        ("b", "ALTER ROLE u RENAME TO n"),
+        _DROP,
+    ],
+)
+@example(16, ("cr", "rdsadmin"), _then(_AGAIN, ("b", "REVOKE n FROM cr"), _DROP))
+@example(16, ("cr", "cr"), _then(_AGAIN, ("b", "GRANT n TO t"), _DROP))
 @given(
     major=hst.sampled_from([15, 16]),
     users=hst.tuples(hst.sampled_from(["rdsadmin", "cr"]), hst.sampled_from(["rdsadmin", "cr"])),
