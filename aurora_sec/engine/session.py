@@ -430,7 +430,7 @@ class Session:
         memo = memos.get(key)
         notices: list[st.ServerMessage] = list(stmt.parse_notices)
         try:
-            ctx = self._role_ddl_context(stmt, catalog, gucs, config, notices)
+            ctx = self._context_outside_block(stmt, catalog, gucs, config, notices)
             tag = handler(self, ctx, stmt)
         except PostgresError as err:
             err.notices = tuple(notices)
@@ -454,7 +454,7 @@ class Session:
             memos[key] = replay.remembered(stmt, situation, result, catalog, changed) or memo
         return result
 
-    def _role_ddl_context(
+    def _context_outside_block(
         self,
         stmt: st.Statement,
         catalog: Catalog,
@@ -462,8 +462,9 @@ class Session:
         config: EngineConfig,
         notices: list[st.ServerMessage],
     ) -> ExecContext:
-        """The start of a role DDL statement outside a block: the classifier's precheck, the
-        context against ``catalog``, and Aurora's checks (each may raise)."""
+        """The start of a role DDL statement or simple SELECT outside a block: the
+        classifier's precheck, the context against ``catalog``, and Aurora's checks (each may
+        raise)."""
         precheck = stmt.precheck
         if precheck is not None:
             notices.extend(precheck.notices)
@@ -491,7 +492,7 @@ class Session:
             catalog = db.catalog
             notices: list[st.ServerMessage] = list(stmt.parse_notices)
             try:
-                ctx = self._role_ddl_context(
+                ctx = self._context_outside_block(
                     stmt, catalog, self._effective_gucs(), self._config(), notices
                 )
                 locks = role_locks(stmt, catalog, db.version.major)
@@ -514,27 +515,30 @@ class Session:
     def _execute_simple_select(self, stmt: st.SelectFunctions, sql: str) -> Result:
         """A one-row SELECT of literals and role/ssl functions outside a transaction block.
 
-        Its answer is a function of the statement, the catalog, the two identities, the
-        connection's TLS state and the configuration (``run_select`` of a simple SELECT
-        reads nothing else and changes nothing), so it is remembered with those, as a
+        It reads the committed catalog, the two identities, the GUCs, the connection's TLS
+        state and the configuration (``run_select`` of a simple SELECT reads nothing else)
+        and changes nothing, so it needs no transaction: it runs against the committed
+        catalog, as :meth:`_execute_role_ddl` does. It is remembered with what it read, as a
         statement that changed nothing (``replay.Unchanged``; :meth:`execute` asks it).
         """
-        catalog = self._db.catalog
+        db = self._db
+        catalog = db.catalog
         config = self._config()
-        situation = (
-            self._effective_gucs(config),
-            config,
-            self._current_user,
-            self._session_user,
-            self.ssl,
-            sql,
-        )
-        result = self._execute_one(stmt)
-        if self._db.catalog is catalog:
-            memos = self._memos
-            if len(memos) >= _MEMOS:
-                memos.clear()
-            memos[hash(sql)] = replay.Unchanged(stmt, situation, result, catalog)
+        gucs = self._effective_gucs(config)
+        notices: list[st.ServerMessage] = list(stmt.parse_notices)
+        try:
+            ctx = self._context_outside_block(stmt, catalog, gucs, config, notices)
+            tag, columns, rows = run_select(ctx, stmt, self._function_env(config))
+        except PostgresError as err:
+            err.notices = tuple(notices)
+            raise
+        inner = Result(tag, columns, rows, tuple(notices))
+        result = Result(tag, columns, rows, inner.notices, (inner,))
+        situation = (gucs, config, self._current_user, self._session_user, self.ssl, sql)
+        memos = self._memos
+        if len(memos) >= _MEMOS:
+            memos.clear()
+        memos[hash(sql)] = replay.Unchanged(stmt, situation, result, catalog)
         return result
 
     # ------------------------------------------------------------------- transactions ----

@@ -379,6 +379,8 @@ _statement = hst.one_of(
     hst.builds("CREATE ROLE {} PASSWORD {}".format, _name, _secret),
     hst.builds("DROP ROLE IF EXISTS {}".format, _name),
     hst.builds("DROP ROLE {}".format, _name),
+    hst.builds("SELECT pg_has_role('{}', 'MEMBER')".format, _name),
+    hst.builds("SELECT pg_has_role('{}', '{}', 'USAGE')".format, _name, _name),
     hst.builds("CREATE ROLE {} SUPERUSER".format, _name),
     hst.builds("ALTER ROLE {} SET work_mem = '1MB'".format, _name),
     hst.builds("ALTER TABLE tb OWNER TO {}".format, _name),
@@ -398,6 +400,8 @@ _statement = hst.one_of(
             "SET password_encryption = 'scram-sha-256'",
             "SET createrole_self_grant = 'set, inherit'",
             "SELECT current_user",
+            "SELECT session_user, current_role, 1 AS one",
+            "SELECT ssl_is_used()",
             "SELECT rolname, rolpassword, rolvaliduntil FROM pg_authid ORDER BY rolname",
         ]
     ),
