@@ -26,7 +26,10 @@ For each statement of reference/perf-baselines.md section 1:
 Rounds alternate between the contenders (all three emulator/parse batches each round, the
 server's share too), so machine noise hits all alike; a figure is the median over rounds of the
 per-round median per call, and a ratio is the median over rounds of the per-round ratio. The
-emulator's session runs as rdsadmin on a 15.4 catalog that holds ``n`` extra roles.
+emulator's session runs as rdsadmin on a 15.4 catalog that holds ``n`` extra roles; with
+``--major 16 --user postgres`` it runs as the master user (NOSUPERUSER CREATEROLE) of a 16
+catalog instead, the user creating every role it works on (16 asks for ADMIN OPTION on it,
+which its CREATE ROLE grants). The server's column stays PostgreSQL 15 as rdsadmin.
 """
 
 from __future__ import annotations
@@ -80,10 +83,11 @@ def _timed(
 class _Emulator:
     """One session with ``n`` extra roles, and the texts of each round."""
 
-    def __init__(self, label: str, n: int, rounds: int) -> None:
+    def __init__(self, label: str, n: int, rounds: int, major: int, user: str) -> None:
         self.label = label
         self.template = STATEMENTS[label]
-        self.session: Session = new_session(15, "rdsadmin")
+        setup = new_session(major, "rdsadmin")
+        self.session: Session = Session(setup._db, setup._config, user)
         self.per_round = n // rounds
         self.names = [[f"r{k}_{i}" for i in range(self.per_round)] for k in range(rounds)]
         creates = label == "create role"
@@ -185,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server-n", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--no-server", action="store_true")
+    parser.add_argument("--major", type=int, default=15, help="the emulated major")
+    parser.add_argument("--user", default="rdsadmin", help="rdsadmin, or postgres (master)")
     args = parser.parse_args(argv)
     server = None if args.no_server else _Server(args.rounds, args.server_n)
     print(
@@ -193,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         for label, template in STATEMENTS.items():
-            emulator = _Emulator(label, args.n, args.rounds)
+            emulator = _Emulator(label, args.n, args.rounds, args.major, args.user)
             parse, first, again, batch, real = [], [], [], [], []
             ratios, pg_first, pg_again = [], [], []
             for k in range(args.rounds):

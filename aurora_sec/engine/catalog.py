@@ -18,6 +18,7 @@ from aurora_sec.engine.passwords import StoredPassword
 from aurora_sec.engine.pmap import LayeredMap
 
 _EMPTY: LayeredMap[Any, Any] = LayeredMap()
+_NO_ADMINS: frozenset[int] = frozenset()
 
 __all__ = ["Catalog", "Grant", "Role", "RoleSetting", "RowKey", "Table"]
 
@@ -200,7 +201,7 @@ _MAX_DIRTY = 256
 
 
 #: Catalog._undo: (oid, its row before the change or None, the role, name, by-member and
-#: by-role maps before, and the membership memo valid for them).
+#: by-role maps, the ADMIN OPTION index before, and the membership memo valid for them).
 _Undo = tuple[
     int,
     "Role | None",
@@ -208,6 +209,7 @@ _Undo = tuple[
     LayeredMap[str, int],
     LayeredMap[int, LayeredMap[Any, "Grant"]],
     LayeredMap[int, LayeredMap[Any, tuple[int, "Grant"]]],
+    LayeredMap[int, frozenset[int]],
     Any,
 ]
 
@@ -223,6 +225,7 @@ class Catalog:
     """
 
     __slots__ = (
+        "_admins",
         "_by_member",
         "_by_name",
         "_by_role",
@@ -259,6 +262,9 @@ class Catalog:
         #: rows written before it) orders :attr:`grants` as a scan of pg_auth_members does,
         #: a changed row moving to the end as a new tuple version does.
         self._by_role: LayeredMap[int, LayeredMap[Any, tuple[int, Grant]]] = LayeredMap()
+        #: role -> the members of its rows WITH ADMIN OPTION (who may administer it directly:
+        #: is_admin and select_best_admin look these up, not every member of the role).
+        self._admins: LayeredMap[int, frozenset[int]] = LayeredMap()
         self._grant_seq = 0
         #: After :meth:`add_role` (and grants of the new role) or :meth:`renamed` only: (the
         #: oid, its row before, None for a new role; the maps before), so that the change
@@ -293,6 +299,7 @@ class Catalog:
         new._by_member = self._by_member
         new._by_name = self._by_name
         new._by_role = self._by_role
+        new._admins = self._admins
         new._grant_seq = self._grant_seq
         new._roles = self._roles
         new.bootstrap_oid = self.bootstrap_oid
@@ -334,7 +341,10 @@ class Catalog:
         key: tuple[int, int] = (role, grantor)
         if rows is None:  # the member's first grant
             self._by_member = by_member.added(member, LayeredMap.single(key, grant))
+            was_admin = False
         else:
+            old = rows.get(key)
+            was_admin = old is not None and old.admin
             self._by_member = by_member.set(member, rows.set(key, grant))
         by_role = self._by_role
         positioned = by_role.get(role)
@@ -343,11 +353,16 @@ class Catalog:
         self._grant_seq += 1
         if positioned is None:  # the role's first member
             self._by_role = by_role.added(role, LayeredMap.single(key, row))
+            if grant.admin:  # (a role without rows has no entry in the index)
+                self._admins = self._admins.added(role, frozenset((member,)))
         else:
             self._by_role = by_role.set(role, positioned.set(key, row))
+            if grant.admin or was_admin:
+                self._count_admins(role)
 
     def _drop(self, grant: Grant) -> None:
-        if self.find_grant(grant.role, grant.member, grant.grantor) is None:
+        found = self.find_grant(grant.role, grant.member, grant.grantor)
+        if found is None:
             return
         self._by_member = self._by_member.set(
             grant.member, self._by_member[grant.member].delete((grant.role, grant.grantor))
@@ -355,6 +370,20 @@ class Catalog:
         self._by_role = self._by_role.set(
             grant.role, self._by_role[grant.role].delete((grant.member, grant.grantor))
         )
+        if found.admin:
+            self._count_admins(grant.role)
+
+    def _count_admins(self, role: int) -> None:
+        """Index again who holds ADMIN OPTION on ``role`` (a row of it gained or lost it)."""
+        positioned = self._by_role.get(role)
+        holders = frozenset(
+            grant.member for _, grant in (positioned.values() if positioned else ()) if grant.admin
+        )
+        self._admins = self._admins.set(role, holders) if holders else self._admins.delete(role)
+
+    def admin_holders(self, role: int) -> frozenset[int]:
+        """The members of ``role``'s rows WITH ADMIN OPTION."""
+        return self._admins.get(role, _NO_ADMINS)
 
     # -- reading --------------------------------------------------------------------------
 
@@ -523,6 +552,7 @@ class Catalog:
             for oid in gone:
                 new._by_member = new._by_member.delete(oid)
                 new._by_role = new._by_role.delete(oid)
+                new._admins = new._admins.delete(oid)
             new.membership_memo = self._carried(gone | {g.member for g in affected})
         if any(s.role in gone for s in self.settings):  # else the same tuple (replay.py)
             new.settings = tuple(s for s in self.settings if s.role not in gone)
@@ -530,11 +560,25 @@ class Catalog:
 
     def _maps(self) -> tuple[Any, ...]:
         """The role, name, by-member and by-role maps and the membership memo (an undo's)."""
-        return (self._roles, self._by_name, self._by_member, self._by_role, self.membership_memo)
+        return (
+            self._roles,
+            self._by_name,
+            self._by_member,
+            self._by_role,
+            self._admins,
+            self.membership_memo,
+        )
 
     def _undone(self, undo: _Undo) -> None:
         """Put the maps and membership memo of ``undo`` back in this fresh catalog."""
-        self._roles, self._by_name, self._by_member, self._by_role, self.membership_memo = undo[2:]
+        (
+            self._roles,
+            self._by_name,
+            self._by_member,
+            self._by_role,
+            self._admins,
+            self.membership_memo,
+        ) = undo[2:]
 
     def without_role(self, role: Role) -> Catalog:
         """:meth:`drop_roles` of ``role`` (the current row), a role that no role setting or

@@ -33,13 +33,22 @@ against (tests/engine/test_membership_closure.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, Final
 
 from aurora_sec.engine.catalog import Catalog, Grant, MemoCarry, Role
 from aurora_sec.versions import behaviour
 
-__all__ = ["Kind", "can_set_role", "closure", "has_privs", "is_admin", "is_member", "reachable"]
+__all__ = [
+    "Kind",
+    "can_set_role",
+    "closure",
+    "has_privs",
+    "is_admin",
+    "is_member",
+    "reachable",
+    "reaches",
+]
 
 Follow = Callable[[Role, Grant], bool]
 
@@ -90,6 +99,40 @@ def closure(catalog: Catalog, start: int, follow: Follow | None = None) -> set[i
             seen.add(grant.role)
             todo.append(grant.role)
     return seen
+
+
+def reaches(
+    catalog: Catalog,
+    member: int,
+    targets: Collection[int],
+    follow: Follow | None = None,
+    budget: int = 64,
+) -> bool | None:
+    """Whether ``targets`` holds a role of ``closure(catalog, member, follow)``, found by a
+    walk down from ``targets`` over their members (the same grants, followed the other way):
+    cheap where few roles are members of them, however many roles ``member`` belongs to (a
+    CREATEROLE creator on 16 is a member of every role it created). None once the walk has
+    passed ``budget`` roles: the caller walks up from ``member`` instead."""
+    if member in targets:
+        return True
+    get_role = catalog.roles.get
+    seen = set(targets)
+    todo = list(seen)
+    while todo:
+        for grant in catalog.grants_of_role(todo.pop()):
+            below = grant.member
+            if below in seen:
+                continue
+            row = get_role(below)
+            if row is None or (follow is not None and not follow(row, grant)):
+                continue  # (the walk up from ``below`` would not take this grant)
+            if below == member:
+                return True
+            seen.add(below)
+            if len(seen) > budget:
+                return None
+            todo.append(below)
+    return False
 
 
 class _Memo:
@@ -327,5 +370,13 @@ def is_admin(catalog: Catalog, major: int, member: int, role: int, session_user:
             bool(behaviour("membership.session_user_admins_itself", major))
             and member == session_user
         )
-    above = reachable(catalog, member, MEMBER)
-    return any(g.admin and g.member in above for g in catalog.grants_of_role(role))
+    holders = catalog.admin_holders(role)
+    if not holders:
+        return False
+    known = _memo(catalog).get((member, MEMBER))
+    if known is None:
+        found = reaches(catalog, member, holders)
+        if found is not None:
+            return found
+        known = reachable(catalog, member, MEMBER)
+    return any(holder in known for holder in holders)

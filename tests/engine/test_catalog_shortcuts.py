@@ -89,6 +89,7 @@ def test_dropping_the_role_just_added_with_grants_of_it_is_the_drop(
         for oid in oids:
             assert list(short.grants_of_member(oid)) == list(long.grants_of_member(oid))
             assert short.has_members(oid) == long.has_members(oid)
+            assert short.admin_holders(oid) == long.admin_holders(oid)
             assert is_member(short, oid, role.oid) is is_member(long, oid, role.oid) is False
             assert is_member(short, oids[0], oid) == is_member(long, oids[0], oid)
 

@@ -208,6 +208,10 @@ def _apply(cat: Catalog, op: tuple[Any, ...]) -> Catalog | None:
 )
 # r0 NOINHERIT after its closures were memoised: a change to the roles alone
 @example([True, True], [("grant", 1, 0, 0, False, True, True), ("closures",), ("inherit", 0)])
+# the same row granted again without ADMIN OPTION: r0 no longer administers r1
+@example(
+    [True, True], [("grant", 1, 0, 0, True, True, True), ("grant", 1, 0, 0, False, True, True)]
+)
 def test_memoised_answers_match_the_walk_across_catalog_changes(
     inherits: list[bool], steps: list[tuple[Any, ...]]
 ) -> None:
@@ -228,10 +232,19 @@ def test_memoised_answers_match_the_walk_across_catalog_changes(
             check(cat, fn, major, member, role)
             continue
         if op[0] == "closures":
-            for start in _all_oids(current):
+            oids = _all_oids(current)
+            for start in oids:
                 for kind, follow in FOLLOW.items():
                     walk = membership.closure(current, start, follow)
                     assert membership.reachable(current, start, kind) == walk, (start, kind)
+                    # the walk down from a few roles (is_admin, select_best_admin)
+                    for targets in (*([t] for t in oids), oids[1:3], oids[-3:]):
+                        for budget in (1, 64):
+                            found = membership.reaches(current, start, targets, follow, budget)
+                            if budget == 64:
+                                assert found is not None
+                            if found is not None:
+                                assert found == any(t in walk for t in targets), (start, kind)
             continue
         if op[0] == "sweep":
             cat = versions[op[1] % len(versions)]
@@ -243,6 +256,10 @@ def test_memoised_answers_match_the_walk_across_catalog_changes(
             current = new
     for cat in (current, versions[0], versions[len(versions) // 2]):
         sweep(cat, _all_oids(cat))
+    for cat in versions:  # the ADMIN OPTION index is the rows' (is_admin looks it up)
+        for oid in _all_oids(cat):
+            scanned = frozenset(g.member for g in cat.grants_of_role(oid) if g.admin)
+            assert cat.admin_holders(oid) == scanned, oid
 
 
 # -- SQL sequences on real clusters ---------------------------------------------------------

@@ -48,17 +48,26 @@ def _best_admin(ctx: ExecContext, member: int, role: int) -> int | None:
     ADMIN OPTION on ``role`` (``member`` itself first)."""
     if member == role:
         return None
-    reachable = membership.closure(
-        ctx.catalog,
-        member,
-        (lambda _r, g: g.inherit) if ctx.major >= 16 else (lambda r, _g: r.inherit),
-    )
-    holders = [
-        g.member for g in ctx.catalog.grants_of_role(role) if g.admin and g.member in reachable
-    ]
-    if not holders:
-        return None
-    return member if member in holders else min(holders)
+    catalog = ctx.catalog
+    holders = sorted(catalog.admin_holders(role))
+    if member in holders:
+        return member
+    follow = _PRIVS_FOLLOW[ctx.major >= 16]
+    for holder in holders:  # the least first
+        found = membership.reaches(catalog, member, (holder,), follow)
+        if found is None:  # many members below it: walk up from member instead, once
+            reachable = membership.closure(catalog, member, follow)
+            return next((h for h in holders if h in reachable), None)
+        if found:
+            return holder
+    return None
+
+
+#: select_best_admin's walk: grants with the inherit option from 16, else of INHERIT roles.
+_PRIVS_FOLLOW: dict[bool, membership.Follow] = {
+    True: lambda _r, g: g.inherit,
+    False: lambda r, _g: r.inherit,
+}
 
 
 def grantor_for(ctx: ExecContext, role: Role, grantor: Role | None, *, is_grant: bool) -> int:
