@@ -189,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server-n", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--no-server", action="store_true")
+    parser.add_argument("--only", action="append", choices=list(STATEMENTS), help="rows to run")
     parser.add_argument("--major", type=int, default=15, help="the emulated major")
     parser.add_argument("--user", default="rdsadmin", help="rdsadmin, or postgres (master)")
     args = parser.parse_args(argv)
@@ -199,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         for label, template in STATEMENTS.items():
+            if args.only and label not in args.only:
+                continue
             emulator = _Emulator(label, args.n, args.rounds, args.major, args.user)
             parse, first, again, batch, real = [], [], [], [], []
             ratios, pg_first, pg_again = [], [], []

@@ -559,7 +559,8 @@ class Catalog:
         return new
 
     def _maps(self) -> tuple[Any, ...]:
-        """The role, name, by-member and by-role maps and the membership memo (an undo's)."""
+        """What an undo puts back (:meth:`_undone`, in the same order): the role, name,
+        by-member and by-role maps, the ADMIN OPTION index and the membership memo."""
         return (
             self._roles,
             self._by_name,
