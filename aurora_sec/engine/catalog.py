@@ -341,10 +341,9 @@ class Catalog:
         key: tuple[int, int] = (role, grantor)
         if rows is None:  # the member's first grant
             self._by_member = by_member.added(member, LayeredMap.single(key, grant))
-            was_admin = False
+            old = None
         else:
             old = rows.get(key)
-            was_admin = old is not None and old.admin
             self._by_member = by_member.set(member, rows.set(key, grant))
         by_role = self._by_role
         positioned = by_role.get(role)
@@ -355,9 +354,13 @@ class Catalog:
             self._by_role = by_role.added(role, LayeredMap.single(key, row))
             if grant.admin:  # (a role without rows has no entry in the index)
                 self._admins = self._admins.added(role, frozenset((member,)))
+        elif old is None:  # a new row (the two indexes hold the same rows)
+            self._by_role = by_role.set(role, positioned.added(key, row))
+            if grant.admin:
+                self._count_admins(role)
         else:
             self._by_role = by_role.set(role, positioned.set(key, row))
-            if grant.admin or was_admin:
+            if grant.admin or old.admin:
                 self._count_admins(role)
 
     def _drop(self, grant: Grant) -> None:
