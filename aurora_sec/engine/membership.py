@@ -373,7 +373,11 @@ def is_admin(catalog: Catalog, major: int, member: int, role: int, session_user:
     holders = catalog.admin_holders(role)
     if not holders:
         return False
-    known = _memo(catalog).get((member, MEMBER))
+    memo = catalog.membership_memo  # the closure if this catalog knows it (no memo made)
+    fresh = (
+        type(memo) is _Memo and memo.roles is catalog.roles and memo.by_member is catalog._by_member
+    )
+    known = memo.sets.get((member, MEMBER)) if fresh else None
     if known is None:
         found = reaches(catalog, member, holders)
         if found is not None:
