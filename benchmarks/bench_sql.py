@@ -20,6 +20,10 @@ For each statement of reference/perf-baselines.md section 1:
 * ``batch``: the mean per statement of one batch of the same repeats (CREATE ROLE and its
   DROP ROLE alternate there, both timed, as do the two RENAMEs), the method of
   reference/perf-baselines.md: what a loop of repeats costs, periodic costs included;
+* ``classified`` (with ``--classified``): a text classified just before (the cache warm)
+  but never run in the session, so that no memo answers: the statement's checks and change
+  alone, as a script pays for statements that rarely come again in the same state (``n`` more
+  roles are made for it);
 * ``real PG 15``: the statement on PostgreSQL 15 over loopback (psycopg, as rdsadmin, inside
   a transaction rolled back after each statement).
 
@@ -50,6 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aurora_sec.engine.session import Session
 from aurora_sec.sql import cache_clear
+from aurora_sec.sql.classify import classify_major
 from tests.conformance.emulated import new_session
 
 STATEMENTS = {
@@ -83,15 +88,19 @@ def _timed(
 class _Emulator:
     """One session with ``n`` extra roles, and the texts of each round."""
 
-    def __init__(self, label: str, n: int, rounds: int, major: int, user: str) -> None:
+    def __init__(
+        self, label: str, n: int, rounds: int, major: int, user: str, *, others: bool = False
+    ) -> None:
         self.label = label
         self.template = STATEMENTS[label]
         setup = new_session(major, "rdsadmin")
         self.session: Session = Session(setup._db, setup._config, user)
         self.per_round = n // rounds
         self.names = [[f"r{k}_{i}" for i in range(self.per_round)] for k in range(rounds)]
+        #: names for the ``classified`` column (only with ``--classified``)
+        self.others = [[f"o{k}_{i}" for i in range(self.per_round)] for k in range(rounds)]
         creates = label == "create role"
-        for batch in self.names:
+        for batch in self.names + (self.others if others else []):
             for name in batch:
                 if not creates:
                     self.session.execute(SETUP.format(name=name))
@@ -107,6 +116,26 @@ class _Emulator:
         execute = self.session.execute
         calls = [partial(execute, text) for text in self.texts(k)]
         return _timed(calls, self._forget)
+
+    def classified(self, k: int) -> list[float]:
+        """Seconds of each call of a text classified just before (the cache warm) but never
+        run in this session: a statement no memo answers, as in a script whose statements
+        rarely come again in the same state."""
+        execute = self.session.execute
+        major = self.session.major
+        samples = []
+        gc.disable()
+        try:
+            for name in self.others[k]:
+                text = self.template.format(name=name)
+                classify_major(text, major)
+                self.session.forget_statements()
+                t0 = time.perf_counter()
+                execute(text)
+                samples.append(time.perf_counter() - t0)
+        finally:
+            gc.enable()
+        return samples
 
     def _forget(self) -> None:
         cache_clear()
@@ -192,6 +221,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=list(STATEMENTS), help="rows to run")
     parser.add_argument("--major", type=int, default=15, help="the emulated major")
     parser.add_argument("--user", default="rdsadmin", help="rdsadmin, or postgres (master)")
+    parser.add_argument(
+        "--classified",
+        action="store_true",
+        help="add a column: texts classified before but not remembered (n more roles)",
+    )
     args = parser.parse_args(argv)
     server = None if args.no_server else _Server(args.rounds, args.server_n)
     print(
@@ -202,8 +236,10 @@ def main(argv: list[str] | None = None) -> int:
         for label, template in STATEMENTS.items():
             if args.only and label not in args.only:
                 continue
-            emulator = _Emulator(label, args.n, args.rounds, args.major, args.user)
-            parse, first, again, batch, real = [], [], [], [], []
+            emulator = _Emulator(
+                label, args.n, args.rounds, args.major, args.user, others=args.classified
+            )
+            parse, first, again, batch, real, known = [], [], [], [], [], []
             ratios, pg_first, pg_again = [], [], []
             for k in range(args.rounds):
                 texts = emulator.texts(k)
@@ -212,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
                 f = _us(emulator.first_sight(k))
                 a = _us(emulator.repeated())
                 batch.append(emulator.batch() * 1e6)
+                if args.classified:
+                    known.append(_us(emulator.classified(k)))
                 parse.append(p)
                 first.append(f)
                 again.append(a)
@@ -227,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{label:16s} {med(parse):8.1f}us {med(first):8.1f}us {med(ratios):6.2f} "
                 f"{med(again):7.1f}us {med(batch):5.1f}us {real_text:>11s} "
                 + (f"{med(pg_first):6.0f}x {med(pg_again):6.0f}x" if real else "")
+                + (f"   classified {med(known):.1f}us" if known else "")
             )
     finally:
         if server is not None:
