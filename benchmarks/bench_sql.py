@@ -21,7 +21,7 @@ For each statement of reference/perf-baselines.md section 1:
   DROP ROLE alternate there, both timed, as do the two RENAMEs), the method of
   reference/perf-baselines.md: what a loop of repeats costs, periodic costs included;
 * ``classified`` (with ``--classified``): a text classified just before (the cache warm)
-  but never run in the session, so that no memo answers: the statement's checks and change
+  that the session does not remember, so that no memo answers: the statement's checks and change
   alone, as a script pays for statements that rarely come again in the same state (``n`` more
   roles are made for it);
 * ``real PG 15``: the statement on PostgreSQL 15 over loopback (psycopg, as rdsadmin, inside
@@ -118,9 +118,10 @@ class _Emulator:
         return _timed(calls, self._forget)
 
     def classified(self, k: int) -> list[float]:
-        """Seconds of each call of a text classified just before (the cache warm) but never
-        run in this session: a statement no memo answers, as in a script whose statements
-        rarely come again in the same state."""
+        """Seconds of each call of a text classified just before (the cache warm) that the
+        session does not remember (a new role's name; SELECT 1 with the session's memos
+        emptied): a statement no memo answers, as in a script whose statements rarely come
+        again in the same state."""
         execute = self.session.execute
         major = self.session.major
         samples = []
