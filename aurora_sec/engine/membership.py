@@ -46,6 +46,7 @@ __all__ = [
     "has_privs",
     "is_admin",
     "is_member",
+    "privs_follow",
     "reachable",
     "reaches",
 ]
@@ -330,7 +331,7 @@ def is_member(catalog: Catalog, member: int, role: int, *, superuser_counts: boo
         return True
     if member == role:
         return True
-    memo = catalog.membership_memo
+    memo = catalog.membership_memo  # _known, inline: every GRANT's loop check comes here
     if type(memo) is _Memo and memo.roles is catalog.roles and memo.by_member is catalog._by_member:
         known = memo.sets.get((member, MEMBER))
         if known is not None:  # asked before of this very catalog
@@ -344,6 +345,19 @@ def is_member(catalog: Catalog, member: int, role: int, *, superuser_counts: boo
     if known is None:
         known = reachable(catalog, member, MEMBER)
     return role in known
+
+
+def privs_follow(major: int) -> Follow | None:
+    """The grants ``has_privs_of_role`` (and ``select_best_admin``) follow at ``major``."""
+    return _FOLLOW[_PRIVS_KIND[behaviour("membership.inherit_source", major)]]
+
+
+def _known(catalog: Catalog, key: tuple[int, Kind]) -> frozenset[int] | None:
+    """The closure ``key`` if this very catalog's memo holds it (no memo is made to ask)."""
+    memo = catalog.membership_memo
+    if type(memo) is _Memo and memo.roles is catalog.roles and memo.by_member is catalog._by_member:
+        return memo.sets.get(key)
+    return None
 
 
 def has_privs(catalog: Catalog, major: int, member: int, role: int) -> bool:
@@ -373,11 +387,7 @@ def is_admin(catalog: Catalog, major: int, member: int, role: int, session_user:
     holders = catalog.admin_holders(role)
     if not holders:
         return False
-    memo = catalog.membership_memo  # the closure if this catalog knows it (no memo made)
-    fresh = (
-        type(memo) is _Memo and memo.roles is catalog.roles and memo.by_member is catalog._by_member
-    )
-    known = memo.sets.get((member, MEMBER)) if fresh else None
+    known = _known(catalog, (member, MEMBER))
     if known is None:
         found = reaches(catalog, member, holders)
         if found is not None:

@@ -445,7 +445,7 @@ class Session:
             db.commit(changed)
         # The same statement run again where what it read is unchanged answers the same
         # (replay.py says, for each kind, what that is): remember it once it is seen again.
-        if memo is None:  # a first sight: only noted (nothing built)
+        if memo is None:  # a first sight: only noted (nothing built); _remember, inline
             if len(memos) >= _MEMOS:
                 memos.clear()
             memos[key] = replay.SEEN
@@ -453,6 +453,13 @@ class Session:
             situation = (gucs, config, current_user, session_user, self.ssl, sql)
             memos[key] = replay.remembered(stmt, situation, result, catalog, changed) or memo
         return result
+
+    def _remember(self, key: int, memo: Memo) -> None:
+        """Note ``memo`` under the hash of its text (at most :data:`_MEMOS`, then anew)."""
+        memos = self._memos
+        if len(memos) >= _MEMOS:
+            memos.clear()
+        memos[key] = memo
 
     def _context_outside_block(
         self,
@@ -535,10 +542,7 @@ class Session:
         inner = Result(tag, columns, rows, tuple(notices))
         result = Result(tag, columns, rows, inner.notices, (inner,))
         situation = (gucs, config, self._current_user, self._session_user, self.ssl, sql)
-        memos = self._memos
-        if len(memos) >= _MEMOS:
-            memos.clear()
-        memos[hash(sql)] = replay.Unchanged(stmt, situation, result, catalog)
+        self._remember(hash(sql), replay.Unchanged(stmt, situation, result, catalog))
         return result
 
     # ------------------------------------------------------------------- transactions ----

@@ -52,7 +52,7 @@ def _best_admin(ctx: ExecContext, member: int, role: int) -> int | None:
     holders = sorted(catalog.admin_holders(role))
     if member in holders:
         return member
-    follow = _PRIVS_FOLLOW[ctx.major >= 16]
+    follow = membership.privs_follow(ctx.major)
     for holder in holders:  # the least first
         found = membership.reaches(catalog, member, (holder,), follow)
         if found is None:  # many members below it: walk up from member instead, once
@@ -61,13 +61,6 @@ def _best_admin(ctx: ExecContext, member: int, role: int) -> int | None:
         if found:
             return holder
     return None
-
-
-#: select_best_admin's walk: grants with the inherit option from 16, else of INHERIT roles.
-_PRIVS_FOLLOW: dict[bool, membership.Follow] = {
-    True: lambda _r, g: g.inherit,
-    False: lambda r, _g: r.inherit,
-}
 
 
 def grantor_for(ctx: ExecContext, role: Role, grantor: Role | None, *, is_grant: bool) -> int:
