@@ -440,6 +440,11 @@ class Catalog:
         rows = self._by_role.get(role)
         return rows is not None and len(rows) > 0
 
+    def belongs_to_any(self, member: int) -> bool:
+        """Whether any grant makes ``member`` a member of some role."""
+        rows = self._by_member.get(member)
+        return rows is not None and len(rows) > 0
+
     @property
     def membership_graph(self) -> object:
         """The ``pg_auth_members`` rows as an identity: every change of them replaces it."""

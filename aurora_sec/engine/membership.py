@@ -337,10 +337,15 @@ def is_member(catalog: Catalog, member: int, role: int, *, superuser_counts: boo
         if known is not None:  # asked before of this very catalog
             return role in known
     # A one-off question about a new catalog, such as GRANT's loop check (is the granted role
-    # a member of the grantee?), is often about a role that has no members at all: then
-    # nobody else reaches it, and neither the memo nor the member's closure is needed.
-    if not catalog.has_members(role):
+    # a member of the grantee?), is often about a role that has no members at all, or asked
+    # of a role that is a member of nothing: then neither the memo nor a closure is needed.
+    # Else the grantee's few members (on 16: its creator) are walked down before a memo is
+    # made for the new catalog.
+    if not catalog.has_members(role) or not catalog.belongs_to_any(member):
         return False
+    found = reaches(catalog, member, (role,), None, 8)
+    if found is not None:
+        return found
     known = _memo(catalog).get((member, MEMBER))
     if known is None:
         known = reachable(catalog, member, MEMBER)
@@ -349,7 +354,16 @@ def is_member(catalog: Catalog, member: int, role: int, *, superuser_counts: boo
 
 def privs_follow(major: int) -> Follow | None:
     """The grants ``has_privs_of_role`` (and ``select_best_admin``) follow at ``major``."""
-    return _FOLLOW[_PRIVS_KIND[behaviour("membership.inherit_source", major)]]
+    try:
+        return _PRIVS_FOLLOW[major]
+    except KeyError:
+        follow = _FOLLOW[_PRIVS_KIND[behaviour("membership.inherit_source", major)]]
+        _PRIVS_FOLLOW[major] = follow
+        return follow
+
+
+#: privs_follow's answers (a rule of the version table, looked up once per major)
+_PRIVS_FOLLOW: dict[int, Follow | None] = {}
 
 
 def _known(catalog: Catalog, key: tuple[int, Kind]) -> frozenset[int] | None:

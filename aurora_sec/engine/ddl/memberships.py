@@ -20,14 +20,21 @@ PG_DATABASE_OWNER = "pg_database_owner"
 
 
 def check_membership_authorization(
-    ctx: ExecContext, role: Role, *, is_grant: bool, grantor: int | None = None
+    ctx: ExecContext,
+    role: Role,
+    *,
+    is_grant: bool,
+    grantor: int | None = None,
+    best_admin: int | None = None,
 ) -> None:
     """16+ ``check_role_membership_authorization``; up to 15 the AddRoleMems block, where
-    ADMIN OPTION is looked for on the grantor (``GRANTED BY``, else the current user)."""
+    ADMIN OPTION is looked for on the grantor (``GRANTED BY``, else the current user).
+    ``best_admin``: the current user's :func:`grantor_for` choice if already found (16): it
+    holds ADMIN OPTION and the current user has its privileges, so is a member of it."""
     if ctx.major >= 16:
         if role.superuser and not ctx.superuser:
             raise ctx.fail("grant.superuser" if is_grant else "revoke.superuser", name=role.name)
-        if not ctx.is_admin(role.oid):
+        if best_admin is None and not ctx.is_admin(role.oid):
             raise ctx.fail("grant.admin" if is_grant else "revoke.admin", name=role.name)
         return
     if role.superuser:
@@ -49,11 +56,11 @@ def _best_admin(ctx: ExecContext, member: int, role: int) -> int | None:
     if member == role:
         return None
     catalog = ctx.catalog
-    holders = sorted(catalog.admin_holders(role))
+    holders = catalog.admin_holders(role)
     if member in holders:
         return member
     follow = membership.privs_follow(ctx.major)
-    for holder in holders:  # the least first
+    for holder in sorted(holders) if len(holders) > 1 else holders:  # the least first
         found = membership.reaches(catalog, member, (holder,), follow)
         if found is None:  # many members below it: walk up from member instead, once
             reachable = membership.closure(catalog, member, follow)
@@ -63,12 +70,22 @@ def _best_admin(ctx: ExecContext, member: int, role: int) -> int | None:
     return None
 
 
-def grantor_for(ctx: ExecContext, role: Role, grantor: Role | None, *, is_grant: bool) -> int:
-    """16+ ``check_role_grantor``: who the grant is recorded as granted by."""
+def grantor_for(
+    ctx: ExecContext,
+    role: Role,
+    grantor: Role | None,
+    *,
+    is_grant: bool,
+    best_admin: int | None = None,
+) -> int:
+    """16+ ``check_role_grantor``: who the grant is recorded as granted by (``best_admin``:
+    the current user's choice, if already found)."""
     if grantor is None:
         if ctx.superuser:
             return ctx.catalog.bootstrap_oid
-        best = _best_admin(ctx, ctx.current_user, role.oid)
+        best = (
+            best_admin if best_admin is not None else _best_admin(ctx, ctx.current_user, role.oid)
+        )
         if best is None:
             raise ctx.fail("grant.admin" if is_grant else "revoke.admin", name=role.name)
         return best
@@ -97,14 +114,25 @@ def add_members(
     if not members:
         return
     major = ctx.major
+    # 16: the grantor select_best_admin picks for the current user also proves its ADMIN
+    # OPTION (a member of a holder), so one search answers both (no side effect: found early)
+    best = (
+        _best_admin(ctx, ctx.current_user, role.oid)
+        if major >= 16 and grantor is None and not ctx.superuser
+        else None
+    )
     if not checked:
         check_membership_authorization(
-            ctx, role, is_grant=True, grantor=None if grantor is None else grantor.oid
+            ctx,
+            role,
+            is_grant=True,
+            grantor=None if grantor is None else grantor.oid,
+            best_admin=best,
         )
     if role.name == PG_DATABASE_OWNER and major >= 14:
         raise ctx.fail("grant.database_owner_members")
     if major >= 16:
-        grantor_oid = grantor_for(ctx, role, grantor, is_grant=True)
+        grantor_oid = grantor_for(ctx, role, grantor, is_grant=True, best_admin=best)
     else:
         if grantor is not None and grantor.oid != ctx.current_user and not ctx.superuser:
             raise ctx.fail("grant.set_grantor", name=grantor.name)
