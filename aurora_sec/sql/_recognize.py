@@ -476,15 +476,47 @@ def _password(m: re.Match[str], major: int) -> st.Statement | None:
     )
 
 
+#: CREATE ROLE's flag lists by (text, offset, major): their options (the same values every
+#: time, their locations included) and precheck, or None for a word that is no flag.
+_FLAGS: dict[tuple[str, int, int], tuple[st.RoleOptions, st.Precheck | None] | None] = {}
+
+
 def _create_flags(m: re.Match[str], major: int) -> st.Statement | None:
     """The CREATE ROLE of a :data:`_CREATE_RE` match, as the token loop builds it."""
     name = _plain_name(m.group(3))
     if name is None:
         return None
+    key = (m.group(4), m.start(4), major)
+    try:
+        flags = _FLAGS[key]
+    except KeyError:
+        flags = _flags(m.string, m.start(4), m.end(4), major)
+        if len(_FLAGS) >= _SHARED_MAX:
+            _FLAGS.clear()
+        _FLAGS[key] = flags
+    if flags is None:
+        return None
+    options, precheck = flags
+    text = m.group(1)
+    return st.CreateRole(
+        kind=_ROLE_KINDS[m.group(2).lower()],
+        name=name,
+        options=options,
+        precheck=precheck,
+        text=text,
+        span=_span(m.start(1), m.end(1)),
+        redacted=text,
+    )
+
+
+def _flags(
+    sql: str, start: int, end: int, major: int
+) -> tuple[st.RoleOptions, st.Precheck | None] | None:
+    """The options (and precheck) of the flag words of ``sql[start:end]``, else None."""
     items: list[st.RoleOption] = []
     values: dict[str, object] = {}
     first = True
-    for word_match in _WORD_RE.finditer(m.string, m.start(4), m.end(4)):
+    for word_match in _WORD_RE.finditer(sql, start, end):
         word = word_match.group().lower()
         if first and word == "with":
             first = False
@@ -501,16 +533,7 @@ def _create_flags(m: re.Match[str], major: int) -> st.Statement | None:
         if items
         else st.RoleOptions.from_items(())
     )
-    text = m.group(1)
-    return st.CreateRole(
-        kind=_ROLE_KINDS[m.group(2).lower()],
-        name=name,
-        options=options,
-        precheck=_precheck(major, options, create=True),
-        text=text,
-        span=_span(m.start(1), m.end(1)),
-        redacted=text,
-    )
+    return options, _precheck(major, options, create=True)
 
 
 def _whole(sql: str, first_letter: str, major: int) -> st.Statement | None:
