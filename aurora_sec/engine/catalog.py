@@ -8,7 +8,7 @@ in PostgreSQL; grants are keyed by (role, member, grantor), as in PostgreSQL 16.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -471,20 +471,30 @@ class Catalog:
 
     # -- changing (each returns a new catalog) -------------------------------------------
 
-    def add_role(self, role_without_oid: Role) -> tuple[Catalog, Role]:
+    def add_role(
+        self, role_without_oid: Role, grants: Sequence[Grant] = ()
+    ) -> tuple[Catalog, Role]:
         """Insert a role with the next oid (the ``oid`` given is replaced unless it already is)
-        under a name no role has (the caller's check: CREATE ROLE's "already exists")."""
+        under a name no role has (the caller's check: CREATE ROLE's "already exists").
+
+        ``grants``: rows of the new role (their ``role`` is replaced by its oid) put as
+        :meth:`put_grant` would put them, one by one, after it: 16's grants to a CREATEROLE
+        creator, made in the same change (one copy of the catalog, not one per row)."""
+        oid = self.next_oid
         role = (
-            role_without_oid
-            if role_without_oid.oid == self.next_oid
-            else role_without_oid._replace(oid=self.next_oid)
+            role_without_oid if role_without_oid.oid == oid else role_without_oid._replace(oid=oid)
         )
         new = self._copy()
-        new._roles = self._roles.added(role.oid, role)
-        new._by_name = self._by_name.added(role.name, role.oid)
-        new.next_oid = self.next_oid + 1
-        new.membership_memo = self._carried(())  # no closure holds a new role
-        new._undo = (role.oid, None, *self._maps())
+        new._roles = self._roles.added(oid, role)
+        new._by_name = self._by_name.added(role.name, oid)
+        new.next_oid = oid + 1
+        if grants:
+            for grant in grants:
+                new._put(grant if grant.role == oid else grant._replace(role=oid))
+            new.membership_memo = self._carried({grant.member for grant in grants})
+        else:
+            new.membership_memo = self._carried(())  # no closure holds a new role
+        new._undo = (oid, None, *self._maps())
         return new, role
 
     def replace_role(self, role: Role) -> Catalog:

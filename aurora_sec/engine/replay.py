@@ -206,7 +206,9 @@ class CreateReplay(Memo):
         super().__init__(stmt, situation, result)
         self._name = stmt.name
         self._me = me
-        row, self._grants = stored
+        row, grants = stored
+        #: each grant's fields after ``role`` (the new role's oid, another each time)
+        self._grants = tuple(grant[1:] for grant in grants)
         self._fields, self._password, self._until = row[1:10], row.password, row.valid_until
 
     def answer(self, catalog: Catalog, salt: Salt) -> Catalog | None:
@@ -216,11 +218,10 @@ class CreateReplay(Memo):
         password = self._password
         if password is not None:
             password = _stored(password, catalog, salt)
-        changed, _ = catalog.add_role(new_row(Role, (oid, *self._fields, password, self._until)))
-        for grant in self._grants:
-            changed = changed.put_grant(
-                Grant(oid, grant.member, grant.grantor, grant.admin, grant.inherit, grant.set)
-            )
+        changed, _ = catalog.add_role(
+            new_row(Role, (oid, *self._fields, password, self._until)),
+            [new_row(Grant, (oid, *grant)) for grant in self._grants],
+        )
         return changed if password is None else _count_salt(changed, catalog, password)
 
 
@@ -316,11 +317,9 @@ class DropReplay(Memo):
         return catalog.without_role(row)
 
 
-def _grant_shape(catalog: Catalog, oid: int) -> tuple[tuple[int, int, bool, bool, bool], ...]:
+def _grant_shape(catalog: Catalog, oid: int) -> list[tuple[Any, ...]]:
     """The grants of role ``oid``: member, grantor and options of each, in order."""
-    return tuple(
-        (g.member, g.grantor, g.admin, g.inherit, g.set) for g in catalog.grants_of_role(oid)
-    )
+    return [grant[1:] for grant in catalog.grants_of_role(oid)]
 
 
 def remembered(

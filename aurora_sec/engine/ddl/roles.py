@@ -8,6 +8,7 @@ the texts come from :mod:`aurora_sec.engine.messages`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 from aurora_sec.engine.catalog import Grant, Role
@@ -75,6 +76,26 @@ def _legacy(ctx: ExecContext) -> bool:
     return legacy
 
 
+def _creator_grants(ctx: ExecContext, oid: int) -> tuple[Grant, ...]:
+    """16+: the rows a CREATEROLE creator gets on the role ``oid`` it creates: ADMIN OPTION
+    (granted by the bootstrap superuser), then what ``createrole_self_grant`` asks for
+    (granted by the creator itself)."""
+    me = ctx.current_user
+    admin = Grant(oid, me, ctx.catalog.bootstrap_oid, admin=True, inherit=False, set=False)
+    self_grant = _self_grant(ctx.gucs.get("createrole_self_grant", ""))
+    if not self_grant:
+        return (admin,)
+    inherit, set_option = "inherit" in self_grant, "set" in self_grant
+    return (admin, Grant(oid, me, me, admin=False, inherit=inherit, set=set_option))
+
+
+@functools.lru_cache(maxsize=64)
+def _self_grant(value: str) -> frozenset[str]:
+    """The options a ``createrole_self_grant`` value names (the GUC's check hook has
+    validated the list when it was set)."""
+    return frozenset(w.strip().lower() for w in value.split(",") if w.strip())
+
+
 def _reserved(name: str) -> bool:
     return name.startswith("pg_")
 
@@ -117,9 +138,15 @@ def create_role(ctx: ExecContext, stmt: CreateRole) -> str:
     password = (
         encrypt_password(ctx, stmt.name, opts.password) if opts.password is not None else None
     )
+    oid = ctx.catalog.next_oid
+    # user.c CreateRole, after inserting the row: IN ROLE (each target looked up, and from 16
+    # checked, in turn; the new role itself can be named), then 16's grants to the creator,
+    # then the ROLE and ADMIN members
+    legacy = _legacy(ctx)
+    creator_grants = () if legacy or ctx.superuser else _creator_grants(ctx, oid)
     catalog, new = ctx.catalog.add_role(
         Role(
-            oid=ctx.catalog.next_oid,
+            oid=oid,
             name=stmt.name,
             superuser=issuper,
             inherit=opts.inherit if opts.inherit is not None else True,
@@ -131,47 +158,18 @@ def create_role(ctx: ExecContext, stmt: CreateRole) -> str:
             connection_limit=opts.connection_limit if opts.connection_limit is not None else -1,
             password=password,
             valid_until=valid_until,
-        )
+        ),
+        () if opts.in_role else creator_grants,  # nothing comes between: one change
     )
     ctx.catalog = catalog
-    # user.c CreateRole, after inserting the row: IN ROLE (each target looked up, and from 16
-    # checked, in turn; the new role itself can be named), then 16's grants to the creator,
-    # then the ROLE and ADMIN members
-    legacy = _legacy(ctx)
-    for ref in opts.in_role:
-        target = ctx.resolve(ref)
-        if not legacy:
-            check_membership_authorization(ctx, target, is_grant=True)
-        add_members(ctx, target, [ctx.catalog.role(new.oid)], checked=not legacy)
-    if not legacy and not ctx.superuser:
-        # 16+: the creator administers what it creates (grantor: the bootstrap superuser),
-        # plus what createrole_self_grant asks for (grantor: the creator).
-        ctx.catalog = ctx.catalog.put_grant(
-            Grant(
-                new.oid,
-                ctx.current_user,
-                ctx.catalog.bootstrap_oid,
-                admin=True,
-                inherit=False,
-                set=False,
-            )
-        )
-        self_grant = {
-            w.strip().lower()
-            for w in ctx.gucs.get("createrole_self_grant", "").split(",")
-            if w.strip()
-        }
-        if self_grant:
-            ctx.catalog = ctx.catalog.put_grant(
-                Grant(
-                    new.oid,
-                    ctx.current_user,
-                    ctx.current_user,
-                    admin=False,
-                    inherit="inherit" in self_grant,
-                    set="set" in self_grant,
-                )
-            )
+    if opts.in_role:
+        for ref in opts.in_role:
+            target = ctx.resolve(ref)
+            if not legacy:
+                check_membership_authorization(ctx, target, is_grant=True)
+            add_members(ctx, target, [ctx.catalog.role(new.oid)], checked=not legacy)
+        for grant in creator_grants:
+            ctx.catalog = ctx.catalog.put_grant(grant)
     if opts.role or opts.admin:
         # the ADMIN members, then the ROLE members (16 turned the order round)
         admin_first = behaviour("create_role.members_order", ctx.major) == "admin-first"
