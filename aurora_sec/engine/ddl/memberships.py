@@ -60,7 +60,14 @@ def _best_admin(ctx: ExecContext, member: int, role: int) -> int | None:
     if member in holders:
         return member
     follow = membership.privs_follow(ctx.major)
+    row = catalog.roles.get(member)
+    bootstrap = catalog.bootstrap_oid
     for holder in sorted(holders) if len(holders) > 1 else holders:  # the least first
+        # A member by a grant of the bootstrap superuser (the master user's membership in
+        # rds_superuser) is found by one lookup; else walk down from the holder.
+        direct = catalog.find_grant(holder, member, bootstrap)
+        if direct is not None and row is not None and (follow is None or follow(row, direct)):
+            return holder
         found = membership.reaches(catalog, member, (holder,), follow)
         if found is None:  # many members below it: walk up from member instead, once
             reachable = membership.closure(catalog, member, follow)
@@ -81,11 +88,11 @@ def grantor_for(
     """16+ ``check_role_grantor``: who the grant is recorded as granted by (``best_admin``:
     the current user's choice, if already found)."""
     if grantor is None:
+        if best_admin is not None:  # (found only for a current user that is no superuser)
+            return best_admin
         if ctx.superuser:
             return ctx.catalog.bootstrap_oid
-        best = (
-            best_admin if best_admin is not None else _best_admin(ctx, ctx.current_user, role.oid)
-        )
+        best = _best_admin(ctx, ctx.current_user, role.oid)
         if best is None:
             raise ctx.fail("grant.admin" if is_grant else "revoke.admin", name=role.name)
         return best
@@ -121,7 +128,7 @@ def add_members(
         if major >= 16 and grantor is None and not ctx.superuser
         else None
     )
-    if not checked:
+    if not checked and (best is None or role.superuser):  # (else best passes the checks)
         check_membership_authorization(
             ctx,
             role,
@@ -171,14 +178,7 @@ def add_members(
                 )
                 continue
             catalog = catalog.put_grant(
-                Grant(
-                    role.oid,
-                    member.oid,
-                    grantor_oid,
-                    admin=new_admin,
-                    inherit=new_inherit,
-                    set=new_set,
-                )
+                new_row(Grant, (role.oid, member.oid, grantor_oid, new_admin, new_inherit, new_set))
             )
             continue
         existing15 = catalog.first_grant_between(role.oid, member.oid)
