@@ -401,6 +401,8 @@ def is_admin(catalog: Catalog, major: int, member: int, role: int, session_user:
     holders = catalog.admin_holders(role)
     if not holders:
         return False
+    if member in holders:  # (16: a CREATEROLE creator, on each role it created)
+        return True
     known = _known(catalog, (member, MEMBER))
     if known is None:
         found = reaches(catalog, member, holders)
