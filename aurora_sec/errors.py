@@ -183,6 +183,16 @@ class PostgresError(AuroraSecError):
         state = dict(self.__dict__)
         return (_rebuild_postgres_error, (self.sqlstate, self.message), state)
 
+    def again(self) -> PostgresError:
+        """A new error with the same class, fields and notices, to raise once more (a raised
+        exception keeps its traceback and whatever a caller added to it: each raise gets its
+        own object)."""
+        new: PostgresError = Exception.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.__dict__.pop("__notes__", None)
+        new.args = self.args
+        return new
+
 
 def _rebuild_postgres_error(sqlstate: str, message: str) -> PostgresError:
     return PostgresError(sqlstate, message)

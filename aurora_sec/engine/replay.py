@@ -12,6 +12,8 @@ configuration; the same current and session user; the same TLS state):
 * :class:`Unchanged`: a statement that changed nothing (GRANT of a membership held, DROP ROLE
   IF EXISTS of nothing, a simple SELECT): the whole catalog, by identity. Its answer is its
   result again.
+* :class:`Failed`: a role statement that failed (and so changed nothing): the whole catalog,
+  by identity. Its answer is the same error again, with the same notices.
 * :class:`PasswordReplay`: an ALTER ROLE that changed only passwords and VALID UNTIL: the
   catalog's ``checks_epoch`` (kept only across such changes; no check of ALTER ROLE reads a
   password). It stores the same password and VALID UNTIL again, a SCRAM secret with the next
@@ -43,12 +45,14 @@ from aurora_sec.engine.catalog import Catalog, Grant, Role, new_row
 from aurora_sec.engine.config import EngineConfig
 from aurora_sec.engine.passwords import StoredPassword
 from aurora_sec.engine.result import Result, SslState
+from aurora_sec.errors import PostgresError
 from aurora_sec.sql import statements as st
 
 __all__ = [
     "SEEN",
     "CreateReplay",
     "DropReplay",
+    "Failed",
     "Memo",
     "PasswordReplay",
     "RenameReplay",
@@ -131,6 +135,31 @@ class Unchanged(Memo):
 
     def answer(self, catalog: Catalog, salt: Salt) -> Catalog | None:
         return catalog if catalog is self._catalog else None
+
+
+@final
+class Failed(Memo):
+    """A statement that failed against this very catalog: it fails again, as it did. (A
+    failed statement changes nothing and draws no salt for good, so the catalog is all its
+    checks read beyond the situation.)"""
+
+    __slots__ = ("_catalog", "_error")
+
+    def __init__(
+        self, stmt: st.Statement, situation: Situation, error: PostgresError, catalog: Catalog
+    ) -> None:
+        super().__init__(stmt, situation, _NO_RESULT)
+        self._error = error.again()
+        self._catalog = catalog
+
+    def answer(self, catalog: Catalog, salt: Salt) -> Catalog | None:
+        if catalog is not self._catalog:
+            return None
+        raise self._error.again()
+
+
+#: Failed's result (it has none: it raises).
+_NO_RESULT = Result("")
 
 
 def _stored(password: StoredPassword | None, catalog: Catalog, salt: Salt) -> StoredPassword | None:

@@ -434,6 +434,13 @@ class Session:
             tag = handler(self, ctx, stmt)
         except PostgresError as err:
             err.notices = tuple(notices)
+            # A failure changed nothing: the same text fails again the same way on this very
+            # catalog (replay.Failed), remembered as a success is, once seen again.
+            if memo is None:
+                self._remember(key, replay.SEEN)
+            else:
+                situation = (gucs, config, current_user, session_user, self.ssl, sql)
+                memos[key] = replay.Failed(stmt, situation, err, catalog)
             raise
         if not notices:
             result = _plain_result(tag)

@@ -89,7 +89,16 @@ def _outcome(session: Session, sql: str, *, wrap: bool) -> object:
     except PostgresError as error:
         if wrap:
             session.execute("ROLLBACK")
-        return ("error", error.sqlstate, error.message, error.detail, error.hint, error.notices)
+        return (
+            "error",
+            type(error),
+            error.sqlstate,
+            error.message,
+            error.detail,
+            error.hint,
+            error.position,
+            error.notices,
+        )
     return ("ok", result.tag, result.notices, result.rows, [r.tag for r in result.results])
 
 
@@ -423,6 +432,11 @@ _CREATES = [("a", "CREATE ROLE n"), ("a", "DROP ROLE n")] * 3
 _AGAIN, _DROP = [*_CREATES, ("a", "CREATE ROLE n")], ("a", "DROP ROLE n")
 
 
+#: a failing statement, repeated until its failure is remembered (replay.Failed)
+_FAILS = [("a", "DROP ROLE n")] * 3
+_DENIED = [("a", "CREATE ROLE n CREATEDB")] * 3
+
+
 def _then(steps: list[tuple[str, str]], *more: tuple[str, str]) -> list[tuple[str, str]]:
     return [*steps, *more]
 
@@ -484,6 +498,8 @@ def _then(steps: list[tuple[str, str]], *more: tuple[str, str]) -> list[tuple[st
     ],
 )
 @example(16, ("cr", "rdsadmin"), _then(_AGAIN, ("b", "REVOKE n FROM cr"), _DROP))
+@example(15, ("rdsadmin", "rdsadmin"), _then(_FAILS, ("b", "CREATE ROLE n"), ("a", "DROP ROLE n")))
+@example(16, ("cr", "rdsadmin"), _then(_DENIED, ("b", "ALTER ROLE cr CREATEDB"), _DENIED[0]))
 @example(16, ("cr", "cr"), _then(_AGAIN, ("b", "GRANT n TO t"), _DROP))
 @given(
     major=hst.sampled_from([15, 16]),
@@ -510,3 +526,33 @@ def test_random_interleavings_match_the_general_path(
         got = _outcome(fast[who], sql, wrap=False)
         assert got == _outcome(general[who], sql, wrap=True), (who, sql)
         assert fast_cluster.catalog == general_cluster.catalog, (who, sql)
+
+
+def test_a_remembered_failure_is_raised_afresh_each_time() -> None:
+    """replay.Failed raises a new error object each time, of the same class and fields, with
+    nothing a caller added to an earlier one (a note, a traceback)."""
+    session = new_session(16)
+    session.execute("CREATE ROLE n")
+    errors = []
+    for _ in range(4):  # the third and fourth come from the memo
+        with pytest.raises(PostgresError) as caught:
+            session.execute("CREATE ROLE n LOGIN")
+        caught.value.add_note("a caller's note")
+        errors.append(caught.value)
+    first, remembered = errors[0], errors[3]
+    assert remembered is not errors[2]
+    assert type(remembered) is type(first)
+    assert (remembered.sqlstate, remembered.message, remembered.args) == (
+        first.sqlstate,
+        first.message,
+        first.args,
+    )
+    assert remembered.__notes__ == ["a caller's note"]  # only the note added to it
+    assert len(list(_frames(remembered))) == len(list(_frames(errors[2])))
+
+
+def _frames(error: BaseException) -> Any:
+    tb = error.__traceback__
+    while tb is not None:
+        yield tb
+        tb = tb.tb_next
