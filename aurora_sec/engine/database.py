@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from aurora_sec.engine.catalog import Catalog
 from aurora_sec.engine.locks import LockTable
 from aurora_sec.versions import EngineVersion
 
 __all__ = ["Database"]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class Database:
@@ -26,8 +31,12 @@ class Database:
         version: EngineVersion,
         bootstrap: Callable[[], Catalog],
         salt: Callable[[int], bytes],
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.version = version
+        #: The cluster's clock (UTC), as ``timestamptz_in`` reads it for 'now', 'today', ...;
+        #: the RDS backend passes its own (``acct.rds.now``), so tests control it.
+        self.clock: Callable[[], datetime] = clock if clock is not None else _utc_now
         self._bootstrap = bootstrap
         self._catalog: Catalog | None = None
         #: The catalog the bootstrap made (None before it ran).

@@ -43,6 +43,7 @@ from typing import Any, final
 
 from aurora_sec.engine.catalog import Catalog, Grant, Role, new_row
 from aurora_sec.engine.config import EngineConfig
+from aurora_sec.engine.ddl.password_clause import reads_clock
 from aurora_sec.engine.passwords import StoredPassword
 from aurora_sec.engine.result import Result, SslState
 from aurora_sec.errors import PostgresError
@@ -359,6 +360,13 @@ def remembered(
     after: Catalog,
 ) -> Memo | None:
     """What to remember of ``stmt``, which turned ``before`` into ``after`` with ``result``."""
+    options = getattr(stmt, "options", None)
+    if (
+        isinstance(options, st.RoleOptions)
+        and options.valid_until is not None
+        and reads_clock(options.valid_until)
+    ):
+        return None  # VALID UNTIL 'now' (or 'today', ...) stores another moment each time
     if after is before:
         return Unchanged(stmt, situation, result, before)
     record = _RECORDERS.get(type(stmt))

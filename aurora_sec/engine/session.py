@@ -493,6 +493,7 @@ class Session:
             gucs,
             db.salt,
             notices,
+            db.clock,
         )
         aurora.check(ctx, stmt, config)
         return ctx
@@ -717,6 +718,7 @@ class Session:
             gucs=self._effective_gucs(),
             salt_at=self._db.salt,
             notices=notices,
+            clock=self._db.clock,
         )
 
     def _run(self, stmt: st.Statement, notices: list[st.ServerMessage]) -> Result:
@@ -960,7 +962,13 @@ class Session:
             if done in marks:
                 at[done] = catalog
             ctx = ExecContext(
-                catalog, self.major, session_user, current_user, settings, self._db.salt
+                catalog,
+                self.major,
+                session_user,
+                current_user,
+                settings,
+                self._db.salt,
+                clock=self._db.clock,
             )
             try:
                 aurora.check(ctx, stmt, config)

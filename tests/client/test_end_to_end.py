@@ -7,6 +7,7 @@ ssl_is_used() agrees with the negotiation; IAM database authentication needs a t
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
@@ -295,3 +296,31 @@ def test_psql_banner(psql: str, server: str, expected: list[str]) -> None:
         f"host={hosts['cluster']} dbname=postgres user=postgres password={PASSWORD} sslmode=require"
     )
     assert conn.banner(psql).split("\n") == expected
+
+
+def test_valid_until_now_reads_the_cluster_clock() -> None:
+    """VALID UNTIL 'now' (the idiom that expires a password) stores the cluster's clock
+    (``acct.rds.now``), so a login after the clock moves on is refused as expired; 'now' again
+    stores the new moment (no memo stores the old one again), and 'tomorrow' is midnight."""
+    acct, hosts = world()
+    s = acct.session("prod")
+    s.execute("CREATE ROLE temp LOGIN PASSWORD 'pw'")
+    client = laptop(acct, driver_version=15)
+    dsn = f"host={hosts['cluster']} dbname=postgres sslmode=require user=temp password=pw"
+    start = acct.rds.now
+    for step in range(3):  # the same text each time: noted, remembered, then again
+        acct.rds.now = start + datetime.timedelta(hours=step)
+        s.execute("ALTER ROLE temp VALID UNTIL 'now'")
+        stored = s.execute("SELECT rolvaliduntil FROM pg_roles WHERE rolname = 'temp'").value
+        assert stored == acct.rds.now.strftime("%Y-%m-%d %H:%M:%S+00")
+        assert client.connect(dsn).execute("SELECT current_user").value == "temp"
+        acct.rds.now += datetime.timedelta(seconds=1)
+        with pytest.raises(aurora.ConnectionFailed) as err:
+            client.connect(dsn)
+        assert str(err.value).endswith('FATAL:  password authentication failed for user "temp"')
+    s.execute("ALTER ROLE temp VALID UNTIL 'tomorrow'")
+    tomorrow = acct.rds.now.date() + datetime.timedelta(days=1)
+    assert s.execute("SELECT rolvaliduntil FROM pg_roles WHERE rolname = 'temp'").value == (
+        f"{tomorrow.isoformat()} 00:00:00+00"
+    )
+    assert client.connect(dsn).execute("SELECT current_user").value == "temp"

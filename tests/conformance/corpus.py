@@ -853,6 +853,25 @@ CASES: list[Case] = [
     ),
     # ------------------------------------------------------------------- limits -----------
     _case(
+        "valid-until-specials",
+        "timestamptz_in's special inputs in VALID UNTIL (the clock's ones: the tag only)",
+        "rdsadmin",
+        [
+            "CREATE ROLE vu1 VALID UNTIL 'epoch'",
+            "SELECT rolname FROM pg_roles WHERE rolvaliduntil = '1970-01-01 00:00:00+00'",
+            "CREATE ROLE vu2 LOGIN VALID UNTIL 'now'",
+            "CREATE ROLE vu3 VALID UNTIL 'today'",
+            "CREATE ROLE vu4 VALID UNTIL 'Tomorrow'",
+            "CREATE ROLE vu5 VALID UNTIL ' yesterday '",
+            "ALTER ROLE vu1 VALID UNTIL 'NOW'",
+            "ALTER ROLE vu1 VALID UNTIL 'now'",
+            "ALTER ROLE vu2 PASSWORD 'pw' VALID UNTIL 'EPOCH'",
+            "SELECT rolname FROM pg_roles WHERE rolvaliduntil = '1970-01-01 00:00:00+00'",
+            "CREATE ROLE vu6 VALID UNTIL 'nowish'",
+            "CREATE ROLE vu7 VALID UNTIL 'now 2'",
+        ],
+    ),
+    _case(
         "limits",
         "issue 8 (resource bounds): values at and over PostgreSQL's limits",
         "rdsadmin",

@@ -1096,6 +1096,7 @@ class RdsBackend:
                     cluster.engine_version,
                     lambda: self._bootstrap(resource_id),
                     salt=lambda n: self._account.ids.derive(f"scram-salt:{resource_id}:{n}", 16),
+                    clock=lambda: self.now,
                 )
                 self.databases[resource_id] = database
             return database

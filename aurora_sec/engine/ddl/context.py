@@ -8,6 +8,7 @@ replaced at the end) or replaces ``catalog`` with the new one and appends its no
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from aurora_sec.engine import membership
@@ -28,6 +29,10 @@ def role_name(catalog: Catalog, major: int, oid: int) -> str:
     return role.name
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class ExecContext:
     """The state of one statement's run (mutable; made for every statement, so a plain
     slotted class with a spelled-out constructor)."""
@@ -35,6 +40,7 @@ class ExecContext:
     __slots__ = (
         "_start",
         "catalog",
+        "clock",
         "current_user",
         "gucs",
         "major",
@@ -54,8 +60,11 @@ class ExecContext:
         gucs: Mapping[str, str],
         salt_at: Callable[[int], bytes],
         notices: list[ServerMessage] | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.catalog = catalog
+        #: The cluster's clock (``Database.clock``): what 'now' in a VALID UNTIL reads.
+        self.clock: Callable[[], datetime] = clock if clock is not None else _utc_now
         self.major = major
         self.session_user = session_user
         self.current_user = current_user

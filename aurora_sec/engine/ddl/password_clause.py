@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 import re
 
@@ -17,9 +18,16 @@ from aurora_sec.engine.passwords import StoredPassword, md5_secret, password_typ
 from aurora_sec.sql.statements import PasswordSpec
 from aurora_sec.versions import behaviour
 
-__all__ = ["encrypt_password", "parse_valid_until"]
+__all__ = ["encrypt_password", "parse_valid_until", "reads_clock"]
 
-_SPECIAL_TIMESTAMPS = {"infinity": "infinity", "-infinity": "-infinity"}
+_SPECIAL_TIMESTAMPS = {
+    "infinity": "infinity",
+    "-infinity": "-infinity",
+    "epoch": "1970-01-01 00:00:00+00",
+}
+#: The special inputs that read the clock, as days from today's midnight (None: the moment
+#: itself). ``TimeZone`` is UTC, as on Aurora by default.
+_CLOCK_READS: dict[str, int | None] = {"now": None, "today": 0, "tomorrow": 1, "yesterday": -1}
 _DATE_RE = re.compile(
     r"\s*(\d{4,6})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?"
     r"\s*(?:([+-])(\d{1,2})(?::?(\d{2}))?|Z|UTC)?\s*"
@@ -129,8 +137,22 @@ def encrypt_password(ctx: ExecContext, role_name: str, spec: PasswordSpec) -> St
     return StoredPassword("scram-sha-256", plain=spec.value, salt=ctx.salt(), iterations=iterations)
 
 
+def reads_clock(text: str) -> bool:
+    """Whether ``timestamptz_in`` of this VALID UNTIL text depends on the time it runs at
+    ('now', 'today', 'tomorrow', 'yesterday'): a statement with one stores another value each
+    time, so no memo may store it again (replay.py)."""
+    return text.strip().lower() in _CLOCK_READS
+
+
 def parse_valid_until(ctx: ExecContext, text: str) -> str:
     """``timestamptz_in`` for the forms a VALID UNTIL takes; 22007 for anything else."""
+    lowered = text.strip().lower()
+    if lowered in _CLOCK_READS:
+        days = _CLOCK_READS[lowered]
+        now = ctx.clock().astimezone(_dt.UTC)
+        if days is not None:  # midnight (UTC) of that day
+            now = _dt.datetime.combine(now.date(), _dt.time(), _dt.UTC) + _dt.timedelta(days)
+        return now.strftime("%Y-%m-%d %H:%M:%S+00")  # (to the second, as every value here)
     stored, refusal = _timestamptz(text)
     if stored is None:
         assert refusal is not None
