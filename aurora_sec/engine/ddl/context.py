@@ -8,11 +8,12 @@ replaced at the end) or replaces ``catalog`` with the new one and appends its no
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aurora_sec.engine import membership
 from aurora_sec.engine.catalog import Catalog, Role
+from aurora_sec.engine.database import utc_now
 from aurora_sec.engine.messages import error, notice
 from aurora_sec.errors import PostgresError
 from aurora_sec.sql.statements import RoleRef, RoleRefKind, ServerMessage
@@ -27,10 +28,6 @@ def role_name(catalog: Catalog, major: int, oid: int) -> str:
     if role is None:
         raise error("role.invalid_oid", major, oid=oid)
     return role.name
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class ExecContext:
@@ -64,7 +61,7 @@ class ExecContext:
     ) -> None:
         self.catalog = catalog
         #: The cluster's clock (``Database.clock``): what 'now' in a VALID UNTIL reads.
-        self.clock: Callable[[], datetime] = clock if clock is not None else _utc_now
+        self.clock: Callable[[], datetime] = clock if clock is not None else utc_now
         self.major = major
         self.session_user = session_user
         self.current_user = current_user
