@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         assert role is not None
         drawn = catalog.salts_drawn
         password = StoredPassword("scram-sha-256", plain=secret, salt=db.salt(drawn))
-        changed = catalog.with_secret(role.oid, password, valid_until)
+        changed = catalog.with_secret_row(role.with_secret(password, valid_until))
         changed.salts_drawn = drawn + 1
         db.commit(changed)
 

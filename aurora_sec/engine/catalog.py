@@ -78,10 +78,6 @@ class Role(NamedTuple):
             ),
         )
 
-    def renumbered(self, oid: int, password: StoredPassword | None) -> Role:
-        """This row under another oid, with ``password`` (a CREATE ROLE run again)."""
-        return new_row(Role, (oid, *self[1:10], password, self[11]))
-
     def same_but_secret(self, other: Role) -> bool:
         """Equal but for ``password`` and ``valid_until`` (the last two fields)."""
         return self[:10] == other[:10]
@@ -477,9 +473,10 @@ class Catalog:
         """Insert a role with the next oid (the ``oid`` given is replaced unless it already is)
         under a name no role has (the caller's check: CREATE ROLE's "already exists").
 
-        ``grants``: rows of the new role (their ``role`` is replaced by its oid) put as
-        :meth:`put_grant` would put them, one by one, after it: 16's grants to a CREATEROLE
-        creator, made in the same change (one copy of the catalog, not one per row)."""
+        ``grants``: rows of the new role (their ``role`` is its oid, the catalog's
+        ``next_oid``), put as :meth:`put_grant` would put them, one by one, after it: 16's
+        grants to a CREATEROLE creator, made in the same change (one copy of the catalog, not
+        one per row)."""
         oid = self.next_oid
         role = (
             role_without_oid if role_without_oid.oid == oid else role_without_oid._replace(oid=oid)
@@ -490,7 +487,7 @@ class Catalog:
         new.next_oid = oid + 1
         if grants:
             for grant in grants:
-                new._put(grant if grant.role == oid else grant._replace(role=oid))
+                new._put(grant)
             new.membership_memo = self._carried({grant.member for grant in grants})
         else:
             new.membership_memo = self._carried(())  # no closure holds a new role
@@ -519,13 +516,6 @@ class Catalog:
             new._by_name = self._by_name.moved(old.name, role.name, role.oid)
         new._undo = (role.oid, old, *self._maps())
         return new
-
-    def with_secret(
-        self, oid: int, password: StoredPassword | None, valid_until: str | None
-    ) -> Catalog:
-        """Role ``oid`` with a new ``rolpassword`` and ``rolvaliduntil``, nothing else changed
-        (the checks epoch kept): :meth:`replace_role` of ``role(oid).with_secret(...)``."""
-        return self.with_secret_row(self._roles[oid].with_secret(password, valid_until))
 
     def with_secret_row(self, role: Role) -> Catalog:
         """``role`` in place of the row of its oid, a row equal to it but for ``rolpassword``

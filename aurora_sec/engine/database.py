@@ -16,10 +16,10 @@ from aurora_sec.engine.catalog import Catalog
 from aurora_sec.engine.locks import LockTable
 from aurora_sec.versions import EngineVersion
 
-__all__ = ["Database", "utc_now"]
+__all__ = ["Database"]
 
 
-def utc_now() -> datetime:
+def _utc_now() -> datetime:
     """The real time, in UTC: the clock of a cluster made without one."""
     return datetime.now(UTC)
 
@@ -37,7 +37,7 @@ class Database:
         self.version = version
         #: The cluster's clock (UTC), as ``timestamptz_in`` reads it for 'now', 'today', ...;
         #: the RDS backend passes its own (``acct.rds.now``), so tests control it.
-        self.clock: Callable[[], datetime] = clock if clock is not None else utc_now
+        self.clock: Callable[[], datetime] = clock if clock is not None else _utc_now
         self._bootstrap = bootstrap
         self._catalog: Catalog | None = None
         #: The catalog the bootstrap made (None before it ran).

@@ -493,7 +493,7 @@ class Session:
             gucs,
             db.salt,
             notices,
-            db.clock,
+            clock=db.clock,
         )
         aurora.check(ctx, stmt, config)
         return ctx

@@ -171,7 +171,7 @@ def test_only_password_and_valid_until_changes_keep_the_checks_epoch() -> None:
     assert row is not None
     secret = StoredPassword("md5", secret="md5" + "0" * 32)
     kept = [
-        catalog.with_secret(row.oid, secret, "infinity"),
+        catalog.with_secret_row(row.with_secret(secret, "infinity")),
         catalog.replace_role(row.with_secret(secret, None)),
         catalog.replace_role(row.replaced(valid_until="2030-01-01 00:00:00+00")),
         catalog.with_salts_drawn(catalog.salts_drawn + 1),

@@ -13,7 +13,6 @@ from typing import Any
 
 from aurora_sec.engine import membership
 from aurora_sec.engine.catalog import Catalog, Role
-from aurora_sec.engine.database import utc_now
 from aurora_sec.engine.messages import error, notice
 from aurora_sec.errors import PostgresError
 from aurora_sec.sql.statements import RoleRef, RoleRefKind, ServerMessage
@@ -57,11 +56,12 @@ class ExecContext:
         gucs: Mapping[str, str],
         salt_at: Callable[[int], bytes],
         notices: list[ServerMessage] | None = None,
-        clock: Callable[[], datetime] | None = None,
+        *,
+        clock: Callable[[], datetime],
     ) -> None:
         self.catalog = catalog
         #: The cluster's clock (``Database.clock``): what 'now' in a VALID UNTIL reads.
-        self.clock: Callable[[], datetime] = clock if clock is not None else utc_now
+        self.clock = clock
         self.major = major
         self.session_user = session_user
         self.current_user = current_user

@@ -20,21 +20,14 @@ PG_DATABASE_OWNER = "pg_database_owner"
 
 
 def check_membership_authorization(
-    ctx: ExecContext,
-    role: Role,
-    *,
-    is_grant: bool,
-    grantor: int | None = None,
-    best_admin: int | None = None,
+    ctx: ExecContext, role: Role, *, is_grant: bool, grantor: int | None = None
 ) -> None:
     """16+ ``check_role_membership_authorization``; up to 15 the AddRoleMems block, where
-    ADMIN OPTION is looked for on the grantor (``GRANTED BY``, else the current user).
-    ``best_admin``: the current user's :func:`grantor_for` choice if already found (16): it
-    holds ADMIN OPTION and the current user has its privileges, so is a member of it."""
+    ADMIN OPTION is looked for on the grantor (``GRANTED BY``, else the current user)."""
     if ctx.major >= 16:
         if role.superuser and not ctx.superuser:
             raise ctx.fail("grant.superuser" if is_grant else "revoke.superuser", name=role.name)
-        if best_admin is None and not ctx.is_admin(role.oid):
+        if not ctx.is_admin(role.oid):
             raise ctx.fail("grant.admin" if is_grant else "revoke.admin", name=role.name)
         return
     if role.superuser:
@@ -122,19 +115,17 @@ def add_members(
         return
     major = ctx.major
     # 16: the grantor select_best_admin picks for the current user also proves its ADMIN
-    # OPTION (a member of a holder), so one search answers both (no side effect: found early)
+    # OPTION (it has the privileges of a holder, so is a member of it): one search answers
+    # both, and check_membership_authorization is left only its superuser test (the search
+    # has no side effect, so finding it first changes no order of errors)
     best = (
         _best_admin(ctx, ctx.current_user, role.oid)
         if major >= 16 and grantor is None and not ctx.superuser
         else None
     )
-    if not checked and (best is None or role.superuser):  # (else best passes the checks)
+    if not checked and (best is None or role.superuser):
         check_membership_authorization(
-            ctx,
-            role,
-            is_grant=True,
-            grantor=None if grantor is None else grantor.oid,
-            best_admin=best,
+            ctx, role, is_grant=True, grantor=None if grantor is None else grantor.oid
         )
     if role.name == PG_DATABASE_OWNER and major >= 14:
         raise ctx.fail("grant.database_owner_members")
